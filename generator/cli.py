@@ -1,0 +1,238 @@
+"""Command line: parse arguments, call the pipeline, print findings, set exit codes."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from . import __version__
+from .models import Finding
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+EXAMPLES = {
+    "check": "dealdocs check --strict --format json --as-of 2025-10-24",
+    "build": "dealdocs build --out site --as-of 2025-10-24",
+    "new": "dealdocs new crc --type discovery --client \"ACME SAS\" --date 2025-09-19",
+    "amend": "dealdocs amend content/crc/acme/2025-09-19-decouverte.yaml",
+    "lock": "dealdocs lock",
+    "metrics": "dealdocs metrics --as-of 2025-10-24 --format json",
+    "serve": "dealdocs serve --port 8000",
+}
+
+
+class UsageError(Exception):
+    """Bad usage: exit code 2."""
+
+
+def parse_date(text: str) -> date:
+    """An ISO date for --as-of / --date, or a usage error."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2025-09-19, got {text!r}") from None
+
+
+def default_as_of(root: Path) -> date:
+    """SOURCE_DATE_EPOCH's UTC date, else the project's as_of setting, else today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+        except (ValueError, OverflowError, OSError):
+            raise UsageError(f"SOURCE_DATE_EPOCH must be a number of seconds, got {epoch!r}") from None
+    from .project import read_settings
+    settings, _ = read_settings(root)
+    return settings.as_of or datetime.now(timezone.utc).date()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dealdocs", description="Sales documents as code: CRC, board, metrics, knowledge base.")
+    parser.add_argument("--version", action="version", version=f"dealdocs {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text, epilog=f"example: {EXAMPLES[name]}")
+        p.add_argument("--root", type=Path, default=Path("."), help="the content repository (default: .)")
+        p.add_argument("--quiet", "-q", action="store_true", help="print findings only, no progress")
+        return p
+
+    p = command("check", "load and validate everything, print findings, write nothing")
+    p.add_argument("--strict", action="store_true", help="warnings are errors")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--as-of", type=parse_date, help="today's date for ages and overdue steps")
+
+    p = command("build", "check, then generate every output")
+    p.add_argument("--out", type=Path, help="output directory (default: site/ in the root)")
+    p.add_argument("--strict", action="store_true", help="warnings are errors")
+    p.add_argument("--as-of", type=parse_date, help="today's date for ages, metrics and the board")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes for Word rendering")
+
+    p = command("new", "write a new CRC file from the type's template and print its path")
+    p.add_argument("kind", choices=("crc",), help="what to create")
+    p.add_argument("--type", required=True, choices=("discovery", "demo", "negotiation", "qbr"))
+    p.add_argument("--client", required=True, help="client name, e.g. \"ACME SAS\"")
+    p.add_argument("--date", type=parse_date, help="meeting date (default: today)")
+
+    p = command("amend", "write the next version of a CRC beside FILE, never touching FILE")
+    p.add_argument("file", type=Path, help="the CRC file to amend")
+    p.add_argument("--major", action="store_true", help="next major version (1.x → 2.0)")
+
+    p = command("lock", "record every sent CRC version that is not yet in crc.lock")
+
+    p = command("metrics", "print the flow metrics and the forecast")
+    p.add_argument("--as-of", type=parse_date, help="today's date")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = command("serve", "live preview, rebuilding on content changes")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--as-of", type=parse_date, help="today's date")
+    return parser
+
+
+def print_findings(findings: Sequence[Finding], fmt: str = "text") -> None:
+    """Findings one a line, or a JSON list."""
+    if fmt == "json":
+        print(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))
+        return
+    for f in findings:
+        print(f.format())
+
+
+def _summary(findings: Sequence[Finding]) -> str:
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    return f"{errors} error(s), {warnings} warning(s)"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .pipeline import check
+    result = check(args.root, args.as_of or default_as_of(args.root))
+    print_findings(result.findings, args.format)
+    if args.format == "text" and not args.quiet:
+        print(_summary(result.findings), file=sys.stderr)
+    return EXIT_CONTENT if result.failed(args.strict) else EXIT_OK
+
+
+def _progress(quiet: bool) -> tuple[Optional[Callable[[str, int, int], None]], Callable[[], None]]:
+    if quiet or not sys.stderr.isatty() or os.environ.get("CI"):
+        return None, lambda: None
+    from rich.progress import Progress
+    bar = Progress(transient=True)
+    bar.start()
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done)
+    return update, bar.stop
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .pipeline import BuildError, build
+    out = args.out if args.out is not None else args.root / "site"
+    progress, stop = _progress(args.quiet)
+    try:
+        result = build(args.root, out, args.as_of or default_as_of(args.root), strict=args.strict,
+                       progress=progress, jobs=args.jobs)
+    except BuildError as exc:
+        stop()
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    stop()
+    print_findings(result.findings)
+    if result.failed(args.strict):
+        print(f"build failed: {_summary(result.findings)}; {out} left as it was", file=sys.stderr)
+        return EXIT_CONTENT
+    if not args.quiet:
+        print(f"built {result.written} files into {out} ({_summary(result.findings)})", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import new_crc
+    when = args.date or default_as_of(args.root)
+    path = new_crc(args.root, args.type, args.client, when)
+    print(path)
+    return EXIT_OK
+
+
+def cmd_amend(args: argparse.Namespace) -> int:
+    from .scaffold import AmendError, amend
+    if not args.file.is_file():
+        raise UsageError(f"no such file: {args.file}")
+    try:
+        path = amend(args.file, major=args.major)
+    except AmendError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    print(path)
+    return EXIT_OK
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    from . import custody
+    from .project import load_crcs, read_settings
+    settings, _ = read_settings(args.root)
+    docs, findings = load_crcs(args.root, settings.limits)
+    entries, lock_errors = custody.read_lock(args.root)
+    if lock_errors:
+        print_findings(lock_errors)
+        print("crc.lock is corrupted: not rewritten", file=sys.stderr)
+        return EXIT_CONTENT
+    lines, added = custody.lock_lines(docs, entries)
+    if added:
+        custody.write_lock(args.root, lines)
+    for name in added:
+        print(f"locked {name}")
+    if not args.quiet:
+        print(f"{len(added)} version(s) added to crc.lock ({len(lines)} in all)", file=sys.stderr)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        print_findings(errors)
+        return EXIT_CONTENT
+    return EXIT_OK
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from .metrics_cli import run
+    return run(args.root, args.as_of or default_as_of(args.root), args.format)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .site import serve
+    return serve(args.root, args.as_of, args.host, args.port)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check": cmd_check, "build": cmd_build, "new": cmd_new, "amend": cmd_amend,
+    "lock": cmd_lock, "metrics": cmd_metrics, "serve": cmd_serve,
+}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the `dealdocs` console script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    if not args.root.is_dir():
+        print(f"error: --root {args.root} is not a directory", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,106 @@
+"""View models shared by the Word, HTML, e-mail, board and site outputs."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Optional
+
+from . import rules
+from .i18n import deadline_text, labels, long_date, money, short_date
+from .models import Card, CrcDoc, Participant
+
+
+def _person(p: Participant) -> dict[str, Any]:
+    return {"name": p.name, "role": p.role or "", "email": p.email or "",
+            "label": f"{p.name} ({p.role})" if p.role else p.name}
+
+
+def default_subject(doc: CrcDoc, language: str = "fr") -> str:
+    """The subject when the record gives none: `Découverte ACME SAS`."""
+    crc = doc.crc
+    return crc.subject or f"{labels(language)[crc.type].split(' /')[0]} {crc.client}"
+
+
+def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
+                history: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
+    """Everything a CRC output shows, as plain, already-formatted values."""
+    crc, lab = doc.crc, labels(language)
+    client_people = crc.participants.client
+    deciders = [_person(p) for p in client_people if p.decision_maker]
+    sponsors = [_person(p) for p in client_people if p.sponsor and not p.decision_maker]
+    operational = [_person(p) for p in client_people if not (p.decision_maker or p.sponsor)]
+    step = crc.next_step
+    aligned = None
+    if card is not None:
+        aligned = crc.crm is not None and not rules.concordance(doc, card)
+    sc = rules.score(crc)
+    deadline = crc.validation.deadline if crc.validation else None
+    subject = default_subject(doc, language)
+    return {
+        "lang": language,
+        "L": lab,
+        "name": doc.name,
+        "source": doc.source.path,
+        "title": f"{lab['report']} — {subject} — {long_date(crc.date, language)}",
+        "subject": subject,
+        "type": crc.type,
+        "type_label": lab[crc.type],
+        "client": crc.client,
+        "opportunity": crc.opportunity or "",
+        "date": long_date(crc.date, language),
+        "date_iso": crc.date.isoformat(),
+        "version": crc.version,
+        "status": crc.status,
+        "status_label": lab[crc.status],
+        "objective": crc.objective or "",
+        "decision_makers": deciders,
+        "sponsors": sponsors,
+        "operational": operational,
+        "vendor": [_person(p) for p in crc.participants.vendor],
+        "facts": list(crc.facts),
+        "decisions": list(crc.decisions),
+        "risks": [{"text": r.text, "category": r.category or "", "mitigation": r.mitigation or ""}
+                  for r in crc.risks],
+        "dependencies": list(crc.dependencies),
+        "next_step": None if step is None else {
+            "action": step.action or "",
+            "date": long_date(step.date, language),
+            "date_iso": step.date.isoformat() if step.date else "",
+            "time": step.time or "",
+            "when": " ".join(x for x in (long_date(step.date, language), step.time or "") if x),
+            "owner_client": step.owner_client or "",
+            "owner_vendor": step.owner_vendor or "",
+            "invitation_sent": lab["yes"] if step.invitation_sent else lab["no"],
+        },
+        "deliverables": [{"what": d.what, "by": d.by or "", "due": short_date(d.due, language),
+                          "format": d.format or ""} for d in crc.deliverables],
+        "milestones": [{"kind": m.kind, "kind_label": lab[f"{m.kind}_ms"], "text": m.text,
+                        "date": short_date(m.date, language)} for m in crc.milestones],
+        "attachments": [{"title": a.title, "ref": a.ref or ""} for a in crc.attachments],
+        "keywords": list(crc.keywords),
+        "keywords_text": ", ".join(crc.keywords),
+        "crm": None if crc.crm is None else {
+            "stage": crc.crm.stage or "",
+            "probability": f"{crc.crm.probability} %" if crc.crm.probability is not None else "",
+            "amount": money(crc.crm.amount, language),
+            "close_date": short_date(crc.crm.close_date, language),
+        },
+        "score": {"total": sc.total, "max": 10, "target": 8, "ok": sc.total >= 8,
+                  "items": [{"label": i.label, "points": i.points, "max": i.max_points} for i in sc.items],
+                  "missing": sc.missing},
+        "checklist": [{"label": c.label, "ok": c.ok, "mark": "☑" if c.ok else "☐"}
+                      for c in rules.checklist(crc, aligned)],
+        "golden_rule": rules.golden_rule(crc),
+        "sent_on": long_date(crc.sent_on, language),
+        "validation_deadline": deadline_text(deadline, language),
+        "validation_request": (lab["validation_request"].format(deadline=deadline_text(deadline, language))
+                               if deadline else lab["validation_none"]),
+        "amendment_reason": crc.amendment.reason if crc.amendment and crc.amendment.reason else "",
+        "exemplary": crc.exemplary,
+        "history": history or [],
+        "changes": [],
+    }
+
+
+def as_of_text(as_of: date, language: str = "fr") -> str:
+    """The build's reference date, written out."""
+    return long_date(as_of, language)

@@ -1,0 +1,117 @@
+"""Chain of custody: canonical record hash, crc.lock read/write, lock rules."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .models import ERROR, Crc, CrcDoc, Finding
+
+LOCK_NAME = "crc.lock"
+LOCK_HEADER = ("# crc.lock — written by `dealdocs lock`; one sent CRC version a line:\n"
+               "# <name> <sent_on> sha256:<hash of the canonical record>\n"
+               "# Do not edit by hand: amend a sent CRC as a new version instead.\n")
+
+
+def canonical_record(crc: Crc) -> dict:
+    """The record's data as sent: defaults dropped, validation.status and exemplary left out."""
+    data = crc.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude={"exemplary"})
+    validation = data.get("validation")
+    if isinstance(validation, dict):
+        validation.pop("status", None)
+        if not validation:
+            data.pop("validation")
+    return data
+
+
+def record_hash(crc: Crc) -> str:
+    """sha256 of the canonical record: key order, comments and formatting do not count."""
+    text = json.dumps(canonical_record(crc), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class LockEntry:
+    name: str
+    sent_on: str
+    sha256: str
+    line: int
+
+
+def read_lock(root: Path) -> tuple[dict[str, LockEntry], list[Finding]]:
+    """Parse crc.lock; a corrupted line is reported, never silently dropped."""
+    path = root / LOCK_NAME
+    if not path.exists():
+        return {}, []
+    entries: dict[str, LockEntry] = {}
+    findings: list[Finding] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError) as exc:
+        return {}, [Finding(LOCK_NAME, 1, ERROR, "", f"crc.lock cannot be read ({exc}): restore it from git")]
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        if (len(parts) != 3 or not parts[0].startswith("CRC-") or not parts[2].startswith("sha256:")
+                or len(parts[2]) != 71):
+            findings.append(Finding(LOCK_NAME, number, ERROR, "", "corrupted crc.lock line (expected "
+                                    "'<name> <sent_on> sha256:<64 hex>'): restore it from git, e.g. `git checkout crc.lock`"))
+            continue
+        if parts[0] in entries:
+            findings.append(Finding(LOCK_NAME, number, ERROR, "", f"{parts[0]} is locked twice: keep one line "
+                                    "(a git merge conflict?)"))
+        entries[parts[0]] = LockEntry(parts[0], parts[1], parts[2][7:], number)
+    return entries, findings
+
+
+def lock_findings(docs: list[CrcDoc], entries: dict[str, LockEntry]) -> list[Finding]:
+    """A sent version must be in the lock and match it."""
+    out = []
+    for doc in docs:
+        if not doc.crc.sent_on:
+            continue
+        entry = entries.get(doc.name)
+        where = doc.source.line(("sent_on",))
+        if entry is None:
+            out.append(Finding(doc.source.path, where, ERROR, "sent_on", f"{doc.name} was sent but is not in "
+                               "crc.lock: run `dealdocs lock` to record what was sent"))
+        elif entry.sha256 != record_hash(doc.crc):
+            out.append(Finding(doc.source.path, doc.source.line(), ERROR, "", f"{doc.name} was sent on "
+                               f"{entry.sent_on} and no longer matches crc.lock: restore it and run "
+                               f"`dealdocs amend {doc.source.path}` to issue a new version instead"))
+    return out
+
+
+def lock_lines(docs: list[CrcDoc], entries: dict[str, LockEntry]) -> tuple[list[str], list[str]]:
+    """The lock file's entries with every unlocked sent version added, and the names added."""
+    lines = {e.name: f"{e.name} {e.sent_on} sha256:{e.sha256}" for e in entries.values()}
+    added = []
+    for doc in sorted(docs, key=lambda d: d.name):
+        if doc.crc.sent_on and doc.name not in lines:
+            lines[doc.name] = f"{doc.name} {doc.crc.sent_on.isoformat()} sha256:{record_hash(doc.crc)}"
+            added.append(doc.name)
+    return [lines[k] for k in sorted(lines)], added
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file through a temporary file and a rename, so it is never half-written."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_lock(root: Path, lines: list[str]) -> None:
+    """Write crc.lock atomically, sorted, one entry a line."""
+    write_atomic(root / LOCK_NAME, LOCK_HEADER + "".join(f"{line}\n" for line in lines))

@@ -1,0 +1,361 @@
+"""Pure rule functions: golden rule, quality score, checklist, CRC and board rules."""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Iterable, Optional
+
+from .models import ERROR, WARNING, Board, Card, CardDoc, Crc, CrcDoc, Finding
+from .naming import valid_client_code
+
+# --- golden rule, score, checklist -------------------------------------------
+
+
+PLACEHOLDER = "À COMPLÉTER"
+
+
+def named(value: Optional[str]) -> bool:
+    """A real name, not empty and not a placeholder left by `dealdocs new`."""
+    return bool(value) and PLACEHOLDER not in str(value).upper()
+
+
+def golden_rule(crc: Crc) -> bool:
+    """A dated next step with a named owner, or a deliverable with issuer and due date."""
+    step = crc.next_step
+    if step and step.date and (named(step.owner_client) or named(step.owner_vendor)):
+        return True
+    return any(named(d.by) and d.due for d in crc.deliverables)
+
+
+def placeholders(data: object, loc: tuple = ()) -> Iterable[tuple]:
+    """Locations of the « À COMPLÉTER » placeholders left in a record."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from placeholders(v, loc + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from placeholders(v, loc + (i,))
+    elif isinstance(data, str) and PLACEHOLDER in data.upper():
+        yield loc
+
+
+@dataclass(frozen=True)
+class ScoreItem:
+    """One line of the quality score."""
+
+    label: str
+    points: int
+    max_points: int
+    hint: str
+
+    @property
+    def full(self) -> bool:
+        return self.points == self.max_points
+
+
+@dataclass(frozen=True)
+class Score:
+    """The quality score out of 10 with its breakdown."""
+
+    items: tuple[ScoreItem, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(i.points for i in self.items)
+
+    @property
+    def missing(self) -> list[str]:
+        """What to do to reach 10."""
+        return [i.hint for i in self.items if not i.full]
+
+
+def _one_sentence(text: Optional[str]) -> bool:
+    if not text:
+        return False
+    body = text.strip().rstrip(".!?… ")
+    return re.search(r"[.!?]\s+\S", body) is None
+
+
+def _risks_ok(crc: Crc, most: int) -> bool:
+    return 1 <= len(crc.risks) <= most and all(r.mitigation for r in crc.risks)
+
+
+def _deliverables_ok(crc: Crc) -> bool:
+    return bool(crc.deliverables) and all(d.by and d.due and d.format for d in crc.deliverables)
+
+
+def _validation_requested(crc: Crc) -> bool:
+    return crc.validation is not None and crc.validation.deadline is not None
+
+
+def score(crc: Crc) -> Score:
+    """The quality score of §3, out of 10 (target ≥ 8)."""
+    step = crc.next_step
+    n_dec = len(crc.decisions)
+    return Score((
+        ScoreItem("Objectif en une phrase", int(_one_sentence(crc.objective)), 1,
+                  "Écrire l'objectif en une seule phrase"),
+        ScoreItem("5 à 7 faits saillants", int(5 <= len(crc.facts) <= 7), 1,
+                  f"Ramener les faits saillants à 5–7 (actuellement {len(crc.facts)})"),
+        ScoreItem("Au moins 2 décisions", 2 if n_dec >= 2 else n_dec, 2,
+                  "Formaliser au moins 2 décisions, au présent"),
+        ScoreItem("Prochaine étape datée", int(bool(step and step.date)), 1,
+                  "Dater la prochaine étape"),
+        ScoreItem("Responsables des deux côtés", int(bool(step and step.owner_client and step.owner_vendor)), 1,
+                  "Nommer un responsable côté client et côté vendeur"),
+        ScoreItem("1 à 3 risques avec plan de levée", int(_risks_ok(crc, 3)), 1,
+                  "Lister 1 à 3 risques, chacun avec son plan de levée"),
+        ScoreItem("Livrables : émetteur, date, format", int(_deliverables_ok(crc)), 1,
+                  "Donner à chaque livrable un émetteur, une échéance et un format"),
+        ScoreItem("Pièces / preuves référencées", int(bool(crc.attachments)), 1,
+                  "Référencer au moins une pièce ou preuve"),
+        ScoreItem("Validation client demandée", int(_validation_requested(crc)), 1,
+                  "Demander la validation du client avec une échéance"),
+    ))
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    label: str
+    ok: bool
+
+
+def sent_in_time(crc: Crc) -> bool:
+    """Sent by J+1 (the day after the meeting)."""
+    return crc.sent_on is not None and crc.sent_on <= crc.date + timedelta(days=1)
+
+
+def checklist(crc: Crc, crm_aligned: Optional[bool] = None) -> tuple[CheckItem, ...]:
+    """The minute checklist of the guide."""
+    step = crc.next_step
+    aligned = crc.crm is not None if crm_aligned is None else crm_aligned
+    return (
+        CheckItem("Envoyé sous 24 h", sent_in_time(crc)),
+        CheckItem("Faits, décisions et prochaine étape présents",
+                  bool(crc.facts and crc.decisions and step and step.action)),
+        CheckItem("Prochaine étape datée, responsables identifiés",
+                  bool(step and step.date and step.owner_client and step.owner_vendor)),
+        CheckItem("1–2 risques et leur plan de levée", _risks_ok(crc, 2)),
+        CheckItem("Pièces / preuves référencées", bool(crc.attachments)),
+        CheckItem("Aligné CRM (étape, probabilité)", aligned),
+        CheckItem("Validation client demandée (échéance)", _validation_requested(crc)),
+    )
+
+
+# --- CRC findings -------------------------------------------------------------
+
+
+def crc_findings(doc: CrcDoc) -> list[Finding]:
+    """The per-file rules of §3 (errors and warnings)."""
+    crc, src = doc.crc, doc.source
+    out: list[Finding] = []
+
+    def add(sev: str, loc: tuple, msg: str) -> None:
+        from .schema import field_path
+        out.append(Finding(src.path, src.line(loc), sev, field_path(loc), msg))
+
+    if not golden_rule(crc):
+        add(ERROR, ("next_step",) if crc.next_step else (),
+            "golden rule: no dated next step with a named owner and no deliverable with `by` and `due` — "
+            "this is only a note. Add next_step.date and next_step.owner_vendor (or owner_client)")
+    for loc in placeholders(doc.data):
+        add(ERROR if crc.sent_on else WARNING, loc,
+            f"placeholder « {PLACEHOLDER} » left: fill it in" + (" (this CRC is marked as sent)" if crc.sent_on else ""))
+    if crc.client_code is not None and not valid_client_code(crc.client_code):
+        add(ERROR, ("client_code",), f"client_code {crc.client_code!r} must match [A-Za-z0-9][A-Za-z0-9-]* "
+            "(letters, digits and dashes, no spaces or accents)")
+    if crc.major_minor[1] >= 1 and not (crc.amendment and crc.amendment.reason):
+        add(ERROR, ("amendment",) if crc.amendment else ("version",),
+            f"version {crc.version} is an amendment: add amendment.reason (why this version replaces the previous one)")
+    for i, d in enumerate(crc.deliverables):
+        missing = [k for k in ("by", "due") if not getattr(d, k)]
+        if missing:
+            add(ERROR, ("deliverables", i), f"deliverable {d.what!r} has no {' or '.join(missing)}: "
+                "a deliverable needs an issuer (`by`) and a date (`due`)")
+    if crc.sent_on and not sent_in_time(crc):
+        add(WARNING, ("sent_on",), f"sent on {crc.sent_on.isoformat()}, later than J+1 "
+            f"({(crc.date + timedelta(days=1)).isoformat()}): send the CRC within 24 h")
+    if len(crc.risks) > 3:
+        add(WARNING, ("risks",), f"{len(crc.risks)} risks: keep a short prioritised list of 1 to 3")
+    for i, r in enumerate(crc.risks):
+        if not r.mitigation:
+            add(WARNING, ("risks", i), f"risk {r.text!r} has no mitigation: add the plan to lift it")
+    if not 5 <= len(crc.facts) <= 7:
+        add(WARNING, ("facts",) if crc.facts else (), f"{len(crc.facts)} facts: write 5 to 7 factual key points (7-3-1)")
+    if len(crc.decisions) < 2:
+        add(WARNING, ("decisions",) if crc.decisions else (),
+            f"{len(crc.decisions)} decision(s): formalise at least 2 decisions, in the present tense")
+    if not _validation_requested(crc):
+        add(WARNING, ("validation",) if crc.validation else (),
+            "no validation requested: add validation.deadline (\"Merci de répondre VALIDÉ… avant\")")
+    return out
+
+
+def opportunity_key(crc: Crc) -> str:
+    """What groups CRCs of one deal: the opportunity id, else the client."""
+    return crc.opportunity or f"client:{crc.client}"
+
+
+def latest_by_opportunity(docs: Iterable[CrcDoc]) -> dict[str, CrcDoc]:
+    """The latest CRC (by date, then version) of each opportunity."""
+    latest: dict[str, CrcDoc] = {}
+    for doc in docs:
+        key = opportunity_key(doc.crc)
+        cur = latest.get(key)
+        if cur is None or (doc.crc.date, doc.crc.major_minor) > (cur.crc.date, cur.crc.major_minor):
+            latest[key] = doc
+    return latest
+
+
+def overdue_findings(docs: list[CrcDoc], as_of: date) -> list[Finding]:
+    """A next step dated before as_of with no later meeting for the opportunity."""
+    out = []
+    for doc in latest_by_opportunity(docs).values():
+        step = doc.crc.next_step
+        if step and step.date and step.date < as_of:
+            out.append(Finding(doc.source.path, doc.source.line(("next_step", "date")), WARNING,
+                               "next_step.date", f"next step of {step.date.isoformat()} is overdue "
+                               f"(as of {as_of.isoformat()}) and no later CRC exists: hold it and write its CRC, or re-date it"))
+    return out
+
+
+def concordance(doc: CrcDoc, card: Card) -> list[tuple[tuple, str]]:
+    """Where a CRC and its opportunity's card disagree, as (location, message) pairs."""
+    crc, out = doc.crc, []
+    crm = crc.crm
+    if crm:
+        pairs = [(("crm", "stage"), crm.stage, card.column, "stage", "column"),
+                 (("crm", "probability"), crm.probability, card.probability, "probability", "probability"),
+                 (("crm", "amount"), crm.amount, card.amount, "amount", "amount"),
+                 (("crm", "close_date"), crm.close_date, card.close_date, "close date", "close_date")]
+        for loc, mine, theirs, label, card_field in pairs:
+            if mine is not None and theirs is not None and mine != theirs:
+                out.append((loc, f"{label} {_show(mine)} disagrees with card {card.id} "
+                                 f"({card_field}: {_show(theirs)}): update the CRM or the card"))
+    step = crc.next_step
+    nxt = card.next_action
+    if step and step.date and nxt and nxt.date and step.date != nxt.date and card.active:
+        out.append((("next_step", "date"), f"next step date {step.date.isoformat()} disagrees with card "
+                    f"{card.id} (next_action.date: {nxt.date.isoformat()})"))
+    return out
+
+
+def _show(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def concordance_findings(docs: list[CrcDoc], cards: dict[str, CardDoc]) -> list[Finding]:
+    """The §3 warnings where the latest CRC of an opportunity and its card disagree."""
+    from .schema import field_path
+    out = []
+    for doc in latest_by_opportunity(docs).values():
+        card = cards.get(doc.crc.opportunity or "")
+        if card is None:
+            continue
+        for loc, msg in concordance(doc, card.card):
+            out.append(Finding(doc.source.path, doc.source.line(loc), WARNING, field_path(loc), msg))
+    return out
+
+
+# --- board ----------------------------------------------------------------------
+
+
+def entered(card: Card, column: str) -> Optional[date]:
+    """When the card last entered this column, per its history."""
+    dates = [h.date for h in card.history if h.column == column]
+    return dates[-1] if dates else None
+
+
+def days_in_column(card: Card, as_of: date) -> Optional[int]:
+    """Days since the card entered its current column."""
+    since = entered(card, card.column)
+    return (as_of - since).days if since else None
+
+
+def age_days(card: Card, as_of: date) -> Optional[int]:
+    """Days since the last action."""
+    last = card.last_action_date
+    return (as_of - last).days if last else None
+
+
+def negotiation_light(days: Optional[int], board: Board) -> str:
+    """green ≤ green days, amber ≤ amber days, red above."""
+    if days is None:
+        return "green"
+    limits = board.ageing.negotiation_days
+    return "green" if days <= limits.green else "amber" if days <= limits.amber else "red"
+
+
+def wip(cards: Iterable[Card], board: Board) -> dict[str, int]:
+    """Active cards per column key."""
+    counts = {c.key: 0 for c in board.columns}
+    for card in cards:
+        if card.active and card.column in counts:
+            counts[card.column] += 1
+    return counts
+
+
+def board_findings(docs: list[CardDoc], board: Board, as_of: date) -> list[Finding]:
+    """The board rules of §4–§5, each reported on the card file."""
+    from .schema import field_path
+    out: list[Finding] = []
+    seen: dict[str, str] = {}
+    keys = [c.key for c in board.columns]
+    last = keys[-1]
+    expedite = 0
+    per_column: dict[str, list[CardDoc]] = defaultdict(list)
+
+    def add(doc: CardDoc, sev: str, loc: tuple, msg: str) -> None:
+        out.append(Finding(doc.source.path, doc.source.line(loc), sev, field_path(loc), msg))
+
+    for doc in docs:
+        card = doc.card
+        if card.id in seen:
+            add(doc, ERROR, ("id",), f"duplicate card id {card.id!r}, already used by {seen[card.id]}")
+        seen.setdefault(card.id, doc.source.path)
+        if card.column not in keys:
+            add(doc, ERROR, ("column",), f"unknown column {card.column!r}: use one of {', '.join(keys)}")
+            continue
+        for i, h in enumerate(card.history):
+            if h.column not in keys:
+                add(doc, ERROR, ("history", i, "column"), f"unknown column {h.column!r} in history: use one of {', '.join(keys)}")
+        if any(b.date < a.date for a, b in zip(card.history, card.history[1:])):
+            add(doc, ERROR, ("history",), "history dates must go oldest first")
+        if card.outcome and card.column != last:
+            add(doc, ERROR, ("column",), f"a {card.outcome.result} card belongs in the last column {last!r}")
+        if card.outcome and card.outcome.result == "lost" and not card.outcome.reason:
+            add(doc, WARNING, ("outcome",), "lost without a reason: add outcome.reason (price, timing, fit, competition)")
+        if not card.active:
+            continue
+        if card.column == last:
+            add(doc, WARNING, ("column",), f"card in {last!r} without an outcome: add outcome {{result: won|lost, date}}")
+        per_column[card.column].append(doc)
+        if card.class_ == "expedite":
+            expedite += 1
+            if expedite > 1:
+                add(doc, WARNING, ("class",), "a second active expedite card: the expedite lane holds one card at a time")
+        if card.next_action is None or card.next_action.date is None:
+            add(doc, WARNING, ("next_action",) if card.next_action else (),
+                "active card without a dated next action (target 0 %): add next_action {what, date}")
+        age = age_days(card, as_of)
+        if age is not None and age > board.ageing.idle_days:
+            add(doc, WARNING, ("last_action",) if card.last_action else ("history",),
+                f"idle for {age} days (> {board.ageing.idle_days}): act on it or move it")
+        since = entered(card, card.column)
+        if card.column == keys[0] and since and (as_of - since).days > board.ageing.prospect_purge_days:
+            add(doc, WARNING, ("column",), f"in {keys[0]} for {(as_of - since).days} days "
+                f"(> {board.ageing.prospect_purge_days}): purge it back to nurturing")
+        if card.column == "negotiation" and since and negotiation_light((as_of - since).days, board) == "red":
+            add(doc, WARNING, ("column",), f"in negotiation for {(as_of - since).days} days "
+                f"(> {board.ageing.negotiation_days.amber}, red): escalate, set a decision date")
+    for col in board.columns:
+        cards = per_column.get(col.key, [])
+        if col.wip_limit is not None and len(cards) > col.wip_limit:
+            for doc in cards[col.wip_limit:]:
+                add(doc, WARNING, ("column",), f"column {col.key!r} holds {len(cards)} active cards, "
+                    f"over its WIP limit of {col.wip_limit}: finish before you start")
+    return out

@@ -1,0 +1,92 @@
+"""The loader keeps lines, refuses hostile YAML fast, and never raises past LoadError."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.loader import Limits, LoadError, parse_yaml, read_text
+
+
+def test_lines_of_nested_nodes() -> None:
+    loaded = parse_yaml("a: 1\nb:\n  c:\n    - x\n    - {d: 2}\n")
+    assert loaded.data == {"a": 1, "b": {"c": ["x", {"d": 2}]}}
+    assert loaded.lines[("a",)] == 1
+    assert loaded.lines[("b", "c")] == 3
+    assert loaded.lines[("b", "c", 1)] == 5
+    assert loaded.lines[("b", "c", 1, "d")] == 5
+
+
+def test_times_stay_text_and_bad_dates_stay_text() -> None:
+    data = parse_yaml("t: 10:00\nd: 2025-13-45\ne: 2025-09-19\n").data
+    assert data["t"] == "10:00"
+    assert data["d"] == "2025-13-45"
+    assert str(data["e"]) == "2025-09-19"
+
+
+def test_syntax_error_has_line() -> None:
+    with pytest.raises(LoadError) as exc:
+        parse_yaml("a: 1\nb: [1, 2\nc: 3\n")
+    assert exc.value.line >= 2
+    assert "YAML syntax error" in exc.value.message
+
+
+def test_duplicate_key_is_refused() -> None:
+    with pytest.raises(LoadError) as exc:
+        parse_yaml("a: 1\nb: 2\na: 3\n")
+    assert exc.value.line == 3
+    assert "duplicate key" in exc.value.message
+
+
+def test_alias_bomb_fails_fast() -> None:
+    bomb = "a: &a [x,x,x,x,x,x,x,x,x]\n"
+    prev = "a"
+    for i in range(1, 12):
+        name = f"l{i}"
+        bomb += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+        prev = name
+    start = time.perf_counter()
+    with pytest.raises(LoadError) as exc:
+        parse_yaml(bomb)
+    assert time.perf_counter() - start < 1.0
+    assert "alias bomb" in exc.value.message
+
+
+def test_deep_nesting_is_refused() -> None:
+    with pytest.raises(LoadError) as exc:
+        parse_yaml("a: " + "[" * 500 + "]" * 500)
+    assert "nesting" in exc.value.message
+
+
+def test_python_tags_are_refused() -> None:
+    with pytest.raises(LoadError) as exc:
+        parse_yaml("a: !!python/object/apply:os.system [ls]\n")
+    assert "tag" in exc.value.message
+
+
+def test_control_character_refused_with_line(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text("a: 1\nb: bad\x07char\n", encoding="utf-8")
+    with pytest.raises(LoadError) as exc:
+        read_text(path)
+    assert exc.value.line == 2
+    assert "U+0007" in exc.value.message
+
+
+def test_latin1_and_size_limit(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_bytes("a: 1\nb: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(LoadError) as exc:
+        read_text(path)
+    assert "UTF-8" in exc.value.message and exc.value.line == 2
+    path.write_text("a: " + "x" * 200, encoding="utf-8")
+    with pytest.raises(LoadError) as exc:
+        read_text(path, Limits(max_bytes=100))
+    assert "100 bytes" in exc.value.message
+
+
+def test_bom_and_crlf_are_fine(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_bytes(b"\xef\xbb\xbfa: 1\r\nb: 2\r\n")
+    assert parse_yaml(read_text(path)).data == {"a": 1, "b": 2}
