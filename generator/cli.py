@@ -157,11 +157,22 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .scaffold import new_crc
+    from .scaffold import AmendError, new_crc
     when = args.date or default_as_of(args.root)
-    path = new_crc(args.root, args.type, args.client, when)
+    try:
+        path = new_crc(args.root, args.type, args.client, when)
+    except (AmendError, OSError) as exc:
+        print(f"error: cannot write the new CRC: {_reason(exc)}", file=sys.stderr)
+        return EXIT_CONTENT
     print(path)
     return EXIT_OK
+
+
+def _reason(exc: Exception) -> str:
+    """An exception as one readable line (an OSError with its file)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc)
 
 
 def cmd_amend(args: argparse.Namespace) -> int:
@@ -170,8 +181,8 @@ def cmd_amend(args: argparse.Namespace) -> int:
         raise UsageError(f"no such file: {args.file}")
     try:
         path = amend(args.file, major=args.major)
-    except AmendError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (AmendError, OSError) as exc:
+        print(f"error: {_reason(exc)}", file=sys.stderr)
         return EXIT_CONTENT
     print(path)
     return EXIT_OK
@@ -189,7 +200,11 @@ def cmd_lock(args: argparse.Namespace) -> int:
         return EXIT_CONTENT
     lines, added = custody.lock_lines(docs, entries)
     if added:
-        custody.write_lock(args.root, lines)
+        try:
+            custody.write_lock(args.root, lines)
+        except OSError as exc:
+            print(f"error: cannot write crc.lock: {_reason(exc)} (crc.lock left as it was)", file=sys.stderr)
+            return EXIT_CONTENT
     for name in added:
         print(f"locked {name}")
     if not args.quiet:

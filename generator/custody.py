@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,10 @@ def record_hash(crc: Crc) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_HASH = re.compile(r"sha256:[0-9a-f]{64}")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 @dataclass(frozen=True)
 class LockEntry:
     name: str
@@ -57,8 +63,8 @@ def read_lock(root: Path) -> tuple[dict[str, LockEntry], list[Finding]]:
         if not line or line.startswith("#"):
             continue
         parts = line.split()
-        if (len(parts) != 3 or not parts[0].startswith("CRC-") or not parts[2].startswith("sha256:")
-                or len(parts[2]) != 71):
+        if (len(parts) != 3 or not parts[0].startswith("CRC-") or not _HASH.fullmatch(parts[2])
+                or not _DAY.fullmatch(parts[1])):
             findings.append(Finding(LOCK_NAME, number, ERROR, "", "corrupted crc.lock line (expected "
                                     "'<name> <sent_on> sha256:<64 hex>'): restore it from git, e.g. `git checkout crc.lock`"))
             continue
@@ -98,18 +104,50 @@ def lock_lines(docs: list[CrcDoc], entries: dict[str, LockEntry]) -> tuple[list[
     return [lines[k] for k in sorted(lines)], added
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file through a temporary file and a rename, so it is never half-written."""
+def write_atomic(path: Path, text: str, overwrite: bool = True) -> None:
+    """Write a file through a temporary file and a rename, so it is never half-written.
+
+    The file keeps its permissions (a new one gets the usual ones); with overwrite=False an
+    existing file is never replaced, even one created meanwhile (FileExistsError).
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        os.chmod(tmp, _mode(path))
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if path exists: no race with another writer
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
+    _sync_dir(path.parent)
+
+
+def _mode(path: Path) -> int:
+    """The permissions of the file being replaced, else 0666 less the umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _sync_dir(folder: Path) -> None:
+    """Make a rename durable (best effort)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def write_lock(root: Path, lines: list[str]) -> None:

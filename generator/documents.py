@@ -98,6 +98,9 @@ def _render_safe(args: tuple[Job, TemplateSet]) -> tuple[str, dict[str, bytes], 
         return job.name, render_job(job, templates), None
     except RenderError as exc:
         return job.name, {}, (exc.template, exc.line, f"{exc.message} (while rendering {job.source})")
+    except Exception as exc:  # noqa: BLE001 — one failing document costs one finding, never the build
+        log.debug("rendering %s failed", job.name, exc_info=True)
+        return job.name, {}, (job.source, 1, f"cannot render {job.name}: {type(exc).__name__}: {str(exc)[:200]}")
 
 
 # --- cache -----------------------------------------------------------------------
@@ -168,7 +171,7 @@ def _decode(blob: bytes) -> Optional[dict[str, bytes]]:
             files[name] = payload[pos:pos + length]
             pos += length
         return files if pos == len(payload) else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, AttributeError, TypeError):
         return None
 
 
@@ -187,6 +190,8 @@ def render_all(jobs: list[Job], templates: TemplateSet, cache: Cache, jobs_n: Op
     for job in jobs:
         key = job_key(job, templates)
         cached = cache.get(key)
+        if cached is not None and not all(_safe_rel(rel) for rel in cached):
+            cached = None  # an entry naming files outside the output is not ours: render again
         if cached is not None:
             results[job.name] = cached
         else:
@@ -211,6 +216,12 @@ def render_all(jobs: list[Job], templates: TemplateSet, cache: Cache, jobs_n: Op
             if progress:
                 progress("documents Word/HTML", done, len(jobs))
     return results, errors
+
+
+def _safe_rel(rel: str) -> bool:
+    """A relative output path that stays inside the output directory."""
+    parts = rel.split("/")
+    return bool(rel) and not rel.startswith("/") and "\\" not in rel and ".." not in parts and "" not in parts
 
 
 def _collect(name: str, files: dict[str, bytes], error: Optional[tuple[str, int, str]], keys: dict[str, str],

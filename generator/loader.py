@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -31,8 +32,11 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
-# C0/C1 control characters that Word cannot hold (tab, LF and CR are fine).
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# C0/C1 control characters that Word cannot hold (tab, LF and CR are fine), and non-characters.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]")
+# Invisible line separators: YAML counts them as line breaks, editors do not.
+_SEPARATORS = re.compile("[\u2028\u2029]")
+_BREAKS = re.compile(r"\r\n|\r|\n")
 _resolver = Resolver()
 _constructor = SafeConstructor()
 
@@ -58,29 +62,73 @@ class Loaded:
 
 def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
     """Read a UTF-8 file within the size limit, refusing forbidden characters."""
-    size = path.stat().st_size
-    if size > limits.max_bytes:
-        raise LoadError(1, f"file is {size} bytes, over the limit of {limits.max_bytes} bytes: "
-                           "split it or raise `max_file_bytes` in mkdocs.yml extra.dealdocs")
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise LoadError(line, "file is not UTF-8 text (Latin-1 or binary?): "
-                              "re-save it as UTF-8 in your editor") from None
-    bad = _FORBIDDEN.search(text)
+    text = decode(path, limits)
+    bad = _FORBIDDEN.search(text) or _SEPARATORS.search(text)
     if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        raise LoadError(line, f"forbidden control character U+{ord(bad.group()):04X}: "
-                              "remove it (it was probably pasted from another program)")
+        raise LoadError(line_at(text, bad.start()), forbidden_message(bad.group()))
     return text.replace("\r\n", "\n")
 
 
-def parse_yaml(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS) -> Loaded:
-    """Parse YAML text into plain data plus node lines, within the limits."""
+def decode(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The text of a regular UTF-8 file within the size limit (BOM dropped, nothing else checked)."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise LoadError(1, "not a regular file (a device, pipe or socket?): refused")
+    if info.st_size > limits.max_bytes:
+        raise LoadError(1, too_big(info.st_size, limits))
+    with open(path, "rb") as fh:
+        raw = fh.read(limits.max_bytes + 1)
+    if len(raw) > limits.max_bytes:  # grew while we looked
+        raise LoadError(1, too_big(len(raw), limits))
     try:
-        return _Composer(path, limits).compose(yaml.parse(text, Loader=_Loader))
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = len(_BREAKS.findall(raw[: exc.start].decode("latin-1"))) + 1
+        raise LoadError(line, "file is not UTF-8 text (Latin-1 or binary?): "
+                              "re-save it as UTF-8 in your editor") from None
+
+
+def too_big(size: int, limits: Limits) -> str:
+    """The message for a file over the size limit, naming the limit."""
+    return (f"file is {size} bytes, over the limit of {limits.max_bytes} bytes: split it or raise "
+            "`max_file_bytes` under `extra: dealdocs:` in mkdocs.yml")
+
+
+def line_at(text: str, pos: int) -> int:
+    """The 1-based line of a position, counting LF, CRLF and lone CR as YAML does."""
+    return len(_BREAKS.findall(text, 0, pos)) + 1
+
+
+def forbidden_message(char: str, escaped: bool = False) -> str:
+    """Why a character is refused, and what to do."""
+    code = f"U+{ord(char):04X}" + (" (written as an escape such as \\x07)" if escaped else "")
+    if _SEPARATORS.match(char):
+        return (f"invisible line separator {code} (pasted from a web page or Word?): "
+                "replace it with a normal line break or a space")
+    return (f"forbidden control character {code}: Word cannot open a document holding it; "
+            "remove it (it was probably pasted from another program)")
+
+
+def field_path(loc: tuple) -> str:
+    """Render a location tuple as `participants.client[0].name`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def parse_yaml(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS,
+               lenient_tags: bool = False, marker: str = "") -> Loaded:
+    """Parse YAML text into plain data plus node lines, within the limits.
+
+    lenient_tags reads unknown tags as null instead of refusing them (for mkdocs.yml);
+    marker is a character standing for a refused one, reported with its field.
+    """
+    try:
+        return _Composer(path, limits, lenient_tags, marker).compose(yaml.parse(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -101,9 +149,33 @@ def _syntax_hint(problem: str) -> str:
 
 
 def load_yaml(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS) -> Loaded:
-    """Load one YAML file of the content repository."""
+    """Load one YAML file of the content repository (never one outside it)."""
     rel = relpath(path, root)
-    return parse_yaml(read_text(path, limits), rel, limits)
+    ensure_inside(path, root)
+    text = decode(path, limits)
+    bad = _FORBIDDEN.search(text) or _SEPARATORS.search(text)
+    if bad:
+        raise _forbidden(text, bad, rel, limits)
+    return parse_yaml(text.replace("\r\n", "\n"), rel, limits)
+
+
+class _Marked(LoadError):
+    """The marker standing for a refused character was found in a field."""
+
+
+def _forbidden(text: str, bad: re.Match, rel: str, limits: Limits) -> LoadError:
+    """A refused character, located by line and, when it stands in a value, by field."""
+    marker = next(chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
+    masked = text[:bad.start()] + marker + text[bad.end():]
+    masked = _SEPARATORS.sub(" ", _FORBIDDEN.sub(" ", masked))
+    field = ""
+    try:
+        parse_yaml(masked.replace("\r\n", "\n"), rel, limits, marker=marker)
+    except _Marked as exc:
+        field = exc.field
+    except LoadError:
+        pass
+    return LoadError(line_at(text, bad.start()), forbidden_message(bad.group()), field)
 
 
 def relpath(path: Path, root: Path) -> str:
@@ -136,6 +208,12 @@ def find_files(root: Path, folder: str, patterns: tuple[str, ...]) -> tuple[list
     return sorted(found), findings
 
 
+def ensure_inside(path: Path, root: Path) -> None:
+    """Refuse a file that resolves outside the repository (a symbolic link out of it)."""
+    if not _inside(path.resolve(), root.resolve()):
+        raise LoadError(1, "symbolic link pointing outside the repository: refused")
+
+
 def _inside(path: Path, root: Path) -> bool:
     try:
         path.relative_to(root)
@@ -147,9 +225,11 @@ def _inside(path: Path, root: Path) -> bool:
 class _Composer:
     """Builds plain Python data from parser events, without recursion."""
 
-    def __init__(self, path: str, limits: Limits) -> None:
+    def __init__(self, path: str, limits: Limits, lenient_tags: bool = False, marker: str = "") -> None:
         self.path = path
         self.limits = limits
+        self.lenient = lenient_tags
+        self.marker = marker
         self.lines: dict[tuple, int] = {}
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.nodes = 0
@@ -191,7 +271,9 @@ class _Composer:
                 continue
             self._count(1, line)
             if isinstance(event, yaml.ScalarEvent):
-                value = self._scalar(event, line)
+                value = self._scalar(event, line, key=loc is None)
+                if isinstance(value, str):
+                    self._check_text(value, loc if loc is not None else stack[-1][1], line)
                 if event.anchor:
                     self.anchors[event.anchor] = (value, 1)
                 if stack:
@@ -203,7 +285,7 @@ class _Composer:
                 continue
             if len(stack) >= self.limits.max_depth:
                 raise LoadError(line, f"nesting deeper than {self.limits.max_depth} levels: refused")
-            if event.tag and event.tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+            if event.tag and event.tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq") and not self.lenient:
                 raise LoadError(line, f"unsupported YAML tag {event.tag}: remove it")
             container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
             if loc is not None:
@@ -248,7 +330,7 @@ class _Composer:
 
     def _alias(self, event: Any, line: int) -> tuple[Any, int]:
         if event.anchor not in self.anchors:
-            raise LoadError(line, f"unknown alias *{event.anchor}")
+            raise LoadError(line, f"unknown alias *{event.anchor}: define the anchor &{event.anchor} before using it")
         value, size = self.anchors[event.anchor]
         return value, size
 
@@ -257,25 +339,39 @@ class _Composer:
         if self.nodes > self.limits.max_nodes:
             raise LoadError(line, f"more than {self.limits.max_nodes} YAML nodes (alias bomb or runaway file): refused")
 
-    def _scalar(self, event: Any, line: int) -> Any:
+    def _check_text(self, value: str, loc: tuple, line: int) -> None:
+        """Refuse characters that reached a value through YAML escapes ("\\x07", "\\0")."""
+        if self.marker and self.marker in value:
+            raise _Marked(line, "refused character", field_path(loc))
+        bad = _FORBIDDEN.search(value)
+        if bad:
+            raise LoadError(line, forbidden_message(bad.group(), escaped=True), field_path(loc))
+
+    def _scalar(self, event: Any, line: int, key: bool = False) -> Any:
         value = event.value
         if event.tag and event.tag not in ("!", "tag:yaml.org,2002:str") and not event.tag.startswith("tag:yaml.org,2002:"):
+            if self.lenient:
+                return None
             raise LoadError(line, f"unsupported YAML tag {event.tag}: remove it")
         tag = event.tag if event.tag and event.tag != "!" else _resolver.resolve(ScalarNode, value, event.implicit)
         if event.tag == "!":
             tag = "tag:yaml.org,2002:str"
         if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and ":" in value:
             return value  # YAML 1.1 sexagesimal: 10:00 is a time, not 600
-        if tag == "tag:yaml.org,2002:str":
+        if tag == "tag:yaml.org,2002:merge" and key and not self.lenient:
+            raise LoadError(line, "YAML merge keys (<<: *anchor) are not supported: write the fields out")
+        if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"):
             return value
         if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
                        "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"):
+            if self.lenient:
+                return None
             raise LoadError(line, f"unsupported YAML tag {tag}: remove it")
         if tag == "tag:yaml.org,2002:int" and len(value) > 30:
             raise LoadError(line, "number too long: refused")
         try:
             return _constructor.yaml_constructors[tag](_constructor, ScalarNode(tag, value))
-        except (ValueError, OverflowError):
+        except (ValueError, OverflowError, TypeError):
             return value  # e.g. 2025-13-45: left as text for the schema to explain
 
 

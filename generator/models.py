@@ -110,7 +110,7 @@ Text = Annotated[str, BeforeValidator(_to_text), Field(min_length=1)]
 Version = Annotated[str, BeforeValidator(_to_version)]
 Deadline = Annotated[datetime, BeforeValidator(_to_deadline)]
 TimeRange = Annotated[str, BeforeValidator(_to_time)]
-Amount = Annotated[float, Field(ge=0)]
+Amount = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]  # finite euros, < 1 000 G€
 Percent = Annotated[int, Field(ge=0, le=100)]
 
 

@@ -1,6 +1,7 @@
 """check() and build(): load → validate → model → render → write, atomically."""
 from __future__ import annotations
 
+import ctypes
 import errno
 import fcntl
 import hashlib
@@ -107,17 +108,68 @@ def output_lock(out: Path) -> Iterator[None]:
         handle.close()
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two directories (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
 def _swap(staging: Path, out: Path) -> None:
-    """Replace out by staging with two renames; the old output is removed last."""
+    """Replace out by staging: one atomic exchange where the system has it, else two renames."""
     old = out.parent / f".{out.name}.old"
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
     if out.exists():
         if not out.is_dir():
             raise BuildError(f"{out} exists and is not a directory")
-        os.replace(out, old)
-    os.replace(staging, out)
+        if _exchange(staging, out):
+            shutil.rmtree(staging, ignore_errors=True)  # staging now holds the previous output
+            return
+        os.replace(out, old)  # a kill between these two renames is repaired by _recover
+    try:
+        os.replace(staging, out)
+    except OSError:
+        if old.exists() and not out.exists():
+            os.replace(old, out)
+        raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover(out: Path) -> None:
+    """Undo what a build killed mid-swap or mid-write left: restore the previous output, drop the rest."""
+    old = out.parent / f".{out.name}.old"
+    if old.is_dir() and not out.exists():
+        log.warning("restoring the previous output of %s (a build was interrupted)", out)
+        os.replace(old, out)
+    elif old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+    staging = out.parent / f".{out.name}.staging"
+    if staging.exists():
+        shutil.rmtree(staging)
+
+
+def check_output_dir(root: Path, out: Path) -> None:
+    """Refuse an output directory whose replacement would destroy the user's files."""
+    target, home = out.resolve(), root.resolve()
+    if target == home or target in home.parents:
+        raise BuildError(f"--out {out} would replace the content repository itself: choose a folder such as site/")
+    for name in ("content", "templates", ".git"):
+        guarded = home / name
+        if target == guarded or guarded in target.parents:
+            raise BuildError(f"--out {out} is inside {name}/: choose a folder outside it, such as site/")
+    if target.is_dir() and any(target.iterdir()) and not (target / "manifest.json").is_file():
+        raise BuildError(f"{out} is not empty and was not written by dealdocs (no manifest.json): "
+                         "refusing to replace it; choose a new or empty folder")
 
 
 def build(root: Path, out: Path, as_of: date, strict: bool = False,
@@ -131,11 +183,11 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
         return result
     out = out.absolute()
     try:
+        check_output_dir(root, out)
         out.parent.mkdir(parents=True, exist_ok=True)
         with output_lock(out):
+            _recover(out)
             staging = out.parent / f".{out.name}.staging"
-            if staging.exists():
-                shutil.rmtree(staging)  # left by a build that was killed
             staging.mkdir()
             try:
                 writer = Writer(staging)
@@ -150,7 +202,8 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
     except OSError as exc:
-        hint = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
-        raise BuildError(f"cannot write the output to {out}: {hint}") from None
+        hint = ("no space left on the disk: free some space and build again" if exc.errno == errno.ENOSPC
+                else f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else exc.strerror or str(exc))
+        raise BuildError(f"cannot write the output to {out}: {hint} (the previous output is untouched)") from None
     result.findings.sort(key=lambda f: (f.path, f.line, f.severity, f.field, f.message))
     return result

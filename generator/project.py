@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
-
 from . import custody, rules
-from .loader import Limits, LoadError, Loaded, find_files, load_yaml, parse_yaml, read_text, relpath
+from .loader import (Limits, LoadError, Loaded, ensure_inside, field_path, find_files, load_yaml, parse_yaml,
+                     read_text, relpath)
 from .models import ERROR, Board, Card, CardDoc, Crc, CrcDoc, Finding, KbFrontMatter, KbPage, Located
 from .naming import document_name
-from .schema import validate
+from .schema import shorten, validate
 
 log = logging.getLogger(__name__)
 
@@ -48,37 +47,76 @@ class Project:
         return {d.card.id: d for d in self.cards}
 
 
-class _MkdocsLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml, ignoring the Python tags some themes use."""
-
-
-_MkdocsLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-_MkdocsLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+MAX_FILE_BYTES = 100_000_000  # the highest max_file_bytes mkdocs.yml may set
+MAX_NAME = 120  # characters of a document name: file systems refuse names over 255 bytes
 
 
 def read_settings(root: Path) -> tuple[Settings, list[Finding]]:
-    """Read `extra.dealdocs` from mkdocs.yml, if present."""
+    """Read `extra.dealdocs` from mkdocs.yml, if present (unknown tags, used by themes, read as null)."""
     path = root / "mkdocs.yml"
     if not path.exists():
         return Settings(), []
     try:
-        config = yaml.load(path.read_text(encoding="utf-8"), Loader=_MkdocsLoader) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 1
-        return Settings(), [Finding("mkdocs.yml", line, ERROR, "", f"mkdocs.yml does not parse: {exc}")]
-    extra = (config.get("extra") or {}).get("dealdocs") or {} if isinstance(config, dict) else {}
+        ensure_inside(path, root)
+        loaded = parse_yaml(read_text(path), "mkdocs.yml", lenient_tags=True)
+    except LoadError as exc:
+        return Settings(), [Finding("mkdocs.yml", exc.line, ERROR, exc.field, f"mkdocs.yml: {exc.message}")]
+    except OSError as exc:
+        return Settings(), [Finding("mkdocs.yml", 1, ERROR, "", f"cannot read mkdocs.yml: {exc.strerror}")]
+    config = loaded.data if isinstance(loaded.data, dict) else {}
+    where = Located("mkdocs.yml", loaded.lines)
+    extra = config.get("extra")
+    section = extra.get("dealdocs") if isinstance(extra, dict) else None
+    if section is None:
+        return Settings(site_name=_site_name(config)), []
+    if not isinstance(section, dict):
+        return Settings(), [Finding("mkdocs.yml", where.line(("extra", "dealdocs")), ERROR, "extra.dealdocs",
+                                    "expected a mapping of settings (max_file_bytes, language, as_of)")]
     try:
-        as_of = extra.get("as_of")
-        if isinstance(as_of, str):
-            as_of = date.fromisoformat(as_of)
-        limits = Limits(max_bytes=int(extra.get("max_file_bytes", Limits.max_bytes)))
-        language = str(extra.get("language", "fr"))
-        if language not in ("fr", "en"):
-            raise ValueError(f"language must be fr or en, got {language!r}")
-    except (ValueError, TypeError) as exc:
-        return Settings(), [Finding("mkdocs.yml", 1, ERROR, "extra.dealdocs", str(exc))]
-    return Settings(language=language, as_of=as_of, limits=limits,
-                    site_name=str(config.get("site_name") or Settings.site_name)), []
+        settings = Settings(language=_language(section.get("language", "fr")), as_of=_as_of(section.get("as_of")),
+                            limits=Limits(max_bytes=_max_bytes(section.get("max_file_bytes", Limits.max_bytes))),
+                            site_name=_site_name(config))
+    except _SettingError as exc:
+        loc = ("extra", "dealdocs", exc.key)
+        return Settings(), [Finding("mkdocs.yml", where.line(loc), ERROR, field_path(loc), exc.message)]
+    return settings, []
+
+
+class _SettingError(Exception):
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key, self.message = key, message
+
+
+def _language(value: Any) -> str:
+    if value not in ("fr", "en"):
+        raise _SettingError("language", f"language must be fr or en, got {shorten(repr(value))}")
+    return value
+
+
+def _as_of(value: Any) -> Optional[date]:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else _bad_as_of(value)
+    except ValueError:
+        return _bad_as_of(value)
+
+
+def _bad_as_of(value: Any) -> date:
+    raise _SettingError("as_of", f"as_of must be a date like 2025-10-24, got {shorten(repr(value))}")
+
+
+def _max_bytes(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_FILE_BYTES:
+        raise _SettingError("max_file_bytes", f"max_file_bytes must be a whole number of bytes from 1 to "
+                            f"{MAX_FILE_BYTES}, got {shorten(repr(value))}")
+    return value
+
+
+def _site_name(config: dict) -> str:
+    name = config.get("site_name")
+    return name.strip() if isinstance(name, str) and name.strip() else Settings.site_name
 
 
 def _load(path: Path, root: Path, limits: Limits) -> tuple[Optional[Loaded], list[Finding]]:
@@ -105,12 +143,18 @@ def load_crcs(root: Path, limits: Limits) -> tuple[list[CrcDoc], list[Finding]]:
         if crc is None:
             continue
         doc = CrcDoc(crc, document_name(crc), Located(loaded.path, loaded.lines), loaded.data)
-        if doc.name in names:
+        if len(doc.name) > MAX_NAME:
+            loc = ("client_code",) if crc.client_code else ("client",)
+            findings.append(Finding(loaded.path, doc.source.line(loc), ERROR, loc[0],
+                                    f"the document name would be {len(doc.name)} characters long (at most "
+                                    f"{MAX_NAME}): set a short client_code, e.g. client_code: ACME"))
+            continue
+        if doc.name.lower() in names:  # case-insensitive: macOS and Windows would overwrite one with the other
             findings.append(Finding(loaded.path, doc.source.line(("date",)), ERROR, "",
-                                    f"document name {doc.name} is already given by {names[doc.name]}: "
+                                    f"document name {doc.name} is already given by {names[doc.name.lower()]}: "
                                     "change the version, date or client_code"))
             continue
-        names[doc.name] = loaded.path
+        names[doc.name.lower()] = loaded.path
         findings += rules.crc_findings(doc)
         docs.append(doc)
     return docs, findings
@@ -177,6 +221,7 @@ def load_kb(root: Path, limits: Limits) -> tuple[list[KbPage], list[Finding]]:
     for path in paths:
         rel = relpath(path, root)
         try:
+            ensure_inside(path, root)
             text = read_text(path, limits)
             front, body, _ = split_front_matter(text)
             if not front:
@@ -185,6 +230,9 @@ def load_kb(root: Path, limits: Limits) -> tuple[list[KbPage], list[Finding]]:
             loaded.lines = {k: v + 1 for k, v in loaded.lines.items()}
         except LoadError as exc:
             findings.append(Finding(rel, exc.line, ERROR, exc.field, exc.message))
+            continue
+        except OSError as exc:
+            findings.append(Finding(rel, 1, ERROR, "", f"cannot read the file: {exc.strerror}"))
             continue
         meta, errs = validate(KbFrontMatter, loaded)
         findings += errs

@@ -1,7 +1,6 @@
 """New CRC files from a type's skeleton, and amendments (next version beside the file)."""
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -102,14 +101,15 @@ def dump(record: dict) -> str:
 
 def new_crc(root: Path, kind: str, client: str, when: date) -> Path:
     """Write content/crc/<client>/<date>-<type>.yaml and return its path (never overwrites)."""
-    folder = root / "content" / "crc" / slug(client)
+    folder = root / "content" / "crc" / (slug(client)[:60].strip("-") or "client")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{when.isoformat()}-{kind}.yaml"
     n = 2
     while path.exists():
         path = folder / f"{when.isoformat()}-{kind}-{n}.yaml"
         n += 1
-    text = HEADER.format(kind=kind, client=client, date=when.isoformat()) + dump(skeleton(kind, client, when))
+    one_line = " ".join(client.split())  # a line break in the name must not end the comment
+    text = HEADER.format(kind=kind, client=one_line, date=when.isoformat()) + dump(skeleton(kind, client, when))
     _create(path, text)
     return path
 
@@ -158,10 +158,10 @@ def amend(path: Path, major: bool = False) -> Path:
 
 
 def _create(path: Path, text: str) -> None:
-    """Create a file atomically, refusing to overwrite."""
+    """Create a file atomically, refusing to overwrite (even a file created meanwhile)."""
     if path.exists():
         raise AmendError(f"{path} already exists: not overwritten")
-    write_atomic(path, text)
-    if not path.exists():  # pragma: no cover
-        raise AmendError(f"{path} was not written")
-    os.utime(path)
+    try:
+        write_atomic(path, text, overwrite=False)
+    except FileExistsError:
+        raise AmendError(f"{path} already exists: not overwritten") from None

@@ -2,25 +2,25 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, Optional, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .loader import Loaded
+from .loader import Loaded, field_path
 from .models import ERROR, Finding, Located
 
 M = TypeVar("M", bound=BaseModel)
 
+MAX_FINDINGS = 20  # per file: past this, one summary finding (a runaway file must not flood the report)
+MAX_MESSAGE = 300  # characters of a message; values quoted in it are shortened first
 
-def field_path(loc: tuple) -> str:
-    """Render a location tuple as `participants.client[0].name`."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
+__all__ = ["field_path", "validate", "shorten"]
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """A value's text cut to limit characters, with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def validate(model: type[M], loaded: Loaded) -> tuple[Optional[M], list[Finding]]:
@@ -33,31 +33,48 @@ def validate(model: type[M], loaded: Loaded) -> tuple[Optional[M], list[Finding]
     try:
         return model.model_validate(loaded.data), []
     except ValidationError as exc:
-        return None, [_finding(model, loaded, where, err) for err in exc.errors()]
+        errors = exc.errors(include_url=False)
+        findings = [_finding(model, loaded, where, err) for err in errors[:MAX_FINDINGS]]
+        if len(errors) > MAX_FINDINGS:
+            findings.append(Finding(loaded.path, findings[-1].line, ERROR, "",
+                                    f"and {len(errors) - MAX_FINDINGS} more problems in this file: "
+                                    "fix the ones above first"))
+        return None, findings
 
 
 def _finding(model: type[BaseModel], loaded: Loaded, where: Located, err: Any) -> Finding:
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    return Finding(loaded.path, where.line(loc), ERROR, field_path(loc), _message(model, loc, err))
+    message = shorten(_message(model, loc, err) or "invalid value", MAX_MESSAGE)
+    return Finding(loaded.path, where.line(loc), ERROR, shorten(field_path(loc), 120), message)
+
+
+class _Short:
+    """A value whose repr is cut short (for messages quoting what the user wrote)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return shorten(repr(self.value))
 
 
 def _message(model: type[BaseModel], loc: tuple, err: Any) -> str:
     kind = err["type"]
-    got = err.get("input")
+    got = _Short(err.get("input"))
     if kind == "extra_forbidden":
         return _unknown_key(model, loc)
     if kind == "missing":
         return "required field is missing: add it"
     if kind == "value_error":
-        return str(err.get("ctx", {}).get("error", err["msg"]))
+        return _shorten_quoted(str(err.get("ctx", {}).get("error", err["msg"])))
     if kind == "literal_error":
         return f"Expected one of {err['ctx']['expected']}, got {got!r}"
+    if kind == "finite_number":
+        return f"Expected a finite number, got {got!r}"
     if kind.startswith("int") or kind.startswith("float"):
-        if kind in ("greater_than_equal", "less_than_equal"):
-            pass
         return f"Expected a number, got {got!r}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        bound = ", ".join(f"{k} {v}" for k, v in err.get("ctx", {}).items())
+        bound = ", ".join(f"{k} {_number(v)}" for k, v in err.get("ctx", {}).items())
         return f"value {got!r} out of range ({bound.replace('ge', '≥').replace('le', '≤')})"
     if kind == "bool_type" or kind == "bool_parsing":
         return f"Expected true or false, got {got!r}"
@@ -74,8 +91,18 @@ def _message(model: type[BaseModel], loc: tuple, err: Any) -> str:
     return err["msg"]
 
 
+def _number(value: Any) -> Any:
+    """1000000000000.0 → 1000000000000."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _shorten_quoted(message: str) -> str:
+    """Shorten the long values a validator quoted in its message."""
+    return re.sub(r"(['\"\[{(])([^'\"]{80,})", lambda m: m.group(1) + shorten(m.group(2), 60), message)
+
+
 def _unknown_key(model: type[BaseModel], loc: tuple) -> str:
-    key = str(loc[-1])
+    key = shorten(str(loc[-1]), 40)
     allowed = _allowed_keys(model, loc[:-1])
     guess = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     hint = f": did you mean {guess[0]!r}?" if guess else f" (allowed: {', '.join(sorted(allowed))})"
