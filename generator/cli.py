@@ -251,3 +251,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 — last resort: a bug costs one clear line, never a traceback
+        if os.environ.get("DEALDOCS_DEBUG"):
+            import traceback
+            traceback.print_exc()
+        print(f"error: internal error ({type(exc).__name__}: {str(exc)[:300]}); outputs are left as they were. "
+              "This is a dealdocs bug: please report it with the file that triggered it "
+              "(DEALDOCS_DEBUG=1 shows the details)", file=sys.stderr)
+        return EXIT_CONTENT

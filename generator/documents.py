@@ -69,9 +69,9 @@ def _init(templates: TemplateSet) -> None:
     from .render.html import HtmlRenderer
     root = Path(templates.root) if templates.root else None
     _renderers.clear()
-    _renderers["key"] = templates.fingerprint
-    _renderers["docx"] = DocxRenderer(Path(templates.docx), templates.docx_display)
-    _renderers["html"] = HtmlRenderer(root, "crc.html.j2")
+    docx = DocxRenderer(Path(templates.docx), templates.docx_display)  # may raise: then the next job retries
+    html = HtmlRenderer(root, "crc.html.j2")
+    _renderers.update(docx=docx, html=html, key=templates.fingerprint)
 
 
 def render_job(job: Job, templates: TemplateSet) -> dict[str, bytes]:
@@ -81,7 +81,12 @@ def render_job(job: Job, templates: TemplateSet) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     docx = _renderers["docx"].render(job.context)
     files[f"crc/{job.name}.docx"] = docx
-    files[f"crc/{job.name}.html"] = _renderers["html"].render(job.context)
+    try:
+        files[f"crc/{job.name}.html"] = _renderers["html"].render(job.context)
+    except RenderError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — a user template calling a filter wrongly, say
+        raise RenderError(_renderers["html"].display, f"the HTML template failed to render: {exc}") from None
     for extra in EXTRA_OUTPUTS:
         files.update(extra(job, docx, _renderers))
     return files

@@ -158,6 +158,17 @@ def _recover(out: Path) -> None:
         shutil.rmtree(staging)
 
 
+def _repair(out: Path) -> None:
+    """Restore the previous output a killed build left aside, even when this build stops early."""
+    if out.exists() or not (out.parent / f".{out.name}.old").is_dir():
+        return
+    try:
+        with output_lock(out):
+            _recover(out)
+    except (BuildError, OSError) as exc:
+        log.warning("could not restore the previous output of %s: %s", out, exc)
+
+
 def check_output_dir(root: Path, out: Path) -> None:
     """Refuse an output directory whose replacement would destroy the user's files."""
     target, home = out.resolve(), root.resolve()
@@ -167,6 +178,13 @@ def check_output_dir(root: Path, out: Path) -> None:
         guarded = home / name
         if target == guarded or guarded in target.parents:
             raise BuildError(f"--out {out} is inside {name}/: choose a folder outside it, such as site/")
+    if target.exists() and not target.is_dir():
+        raise BuildError(f"--out {out} is a file, not a folder: choose a folder such as site/")
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise BuildError(f"cannot create {out}: {parent} is a file, not a folder")
+            break
     if target.is_dir() and any(target.iterdir()) and not (target / "manifest.json").is_file():
         raise BuildError(f"{out} is not empty and was not written by dealdocs (no manifest.json): "
                          "refusing to replace it; choose a new or empty folder")
@@ -179,9 +197,10 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
 
     project = load_project(root, as_of)
     result = Result(project, list(project.findings), out=out)
-    if result.failed(strict):
-        return result
     out = out.absolute()
+    if result.failed(strict):
+        _repair(out)
+        return result
     try:
         check_output_dir(root, out)
         out.parent.mkdir(parents=True, exist_ok=True)
