@@ -371,8 +371,8 @@ class _Composer:
             raise LoadError(line, "number too long: refused")
         try:
             return _constructor.yaml_constructors[tag](_constructor, ScalarNode(tag, value))
-        except (ValueError, OverflowError, TypeError):
-            return value  # e.g. 2025-13-45: left as text for the schema to explain
+        except (ValueError, OverflowError, TypeError, KeyError, AttributeError):
+            return value  # 2025-13-45, or an explicit `!!timestamp soon`: left as text for the schema to explain
 
 
 _NO_KEY = object()

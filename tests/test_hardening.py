@@ -606,3 +606,12 @@ def test_new_crc_with_a_hostile_client_name(scratch_project: Scratch, run_cli) -
     assert len(path.parent.name) <= 60
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert "sent_on" not in data and data["client"].startswith("../../evil\nsent_on")
+
+
+@pytest.mark.parametrize("value", ["!!timestamp bientôt", "!!bool peut-être", "!!int abc", "!!float x"])
+def test_explicit_scalar_tags_on_wrong_values(scratch_project: Scratch, run_cli, value: str) -> None:
+    """Found by the long fuzz run: `!!timestamp` on a non-date crashed the loader."""
+    scratch_project.crc(replace={"date: 2025-09-19": f"date: {value}"})
+    code, findings = check(run_cli, scratch_project)
+    hit = one(findings, "Expected a date like 2025-09-19")
+    assert code == 1 and (hit["line"], hit["field"]) == (4, "date")
