@@ -6,15 +6,20 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, Optional
 
-from . import custody
+from . import custody, diff
 from .context import crc_context
 from .i18n import labels, long_date
 from .models import ERROR, CrcDoc, Finding
 from .pipeline import Progress, Writer, json_bytes, sha256
 from .project import Project
-from .documents import Cache, Job, render_all, template_set
+from .documents import EXTRA_OUTPUTS, Cache, Job, render_all, template_set
+from .render import email as email_render, ics, redline
 
 log = logging.getLogger(__name__)
+
+for _hook in (redline.redline_output, email_render.email_output, ics.ics_output):  # per-CRC companions
+    if _hook not in EXTRA_OUTPUTS:
+        EXTRA_OUTPUTS.append(_hook)
 
 
 def base_name(name: str) -> str:
@@ -32,13 +37,16 @@ def version_chains(docs: list[CrcDoc]) -> dict[str, list[CrcDoc]]:
     return chains
 
 
-def history_rows(chain: list[CrcDoc], language: str) -> list[dict[str, Any]]:
-    """The version history shown on every version's page."""
+def history_rows(chain: list[CrcDoc], language: str,
+                 lock: Optional[dict[str, custody.LockEntry]] = None) -> list[dict[str, Any]]:
+    """The version history shown on every version's page: sent date, reason, locked record hash."""
     lab = labels(language)
+    lock = lock or {}
     return [{"name": d.name, "version": d.crc.version, "date": long_date(d.crc.sent_on, language),
              "status": d.crc.status, "status_label": lab[d.crc.status],
              "reason": d.crc.amendment.reason if d.crc.amendment and d.crc.amendment.reason else "",
-             "sha256": custody.record_hash(d.crc)} for d in chain]
+             "sha256": lock[d.name].sha256 if d.name in lock else custody.record_hash(d.crc) if d.crc.sent_on else "",
+             "locked": d.name in lock} for d in chain]
 
 
 def crc_contexts(project: Project) -> list[tuple[CrcDoc, dict[str, Any]]]:
@@ -50,9 +58,15 @@ def crc_contexts(project: Project) -> list[tuple[CrcDoc, dict[str, Any]]]:
     for doc in sorted(project.crcs, key=lambda d: d.name):
         card = cards.get(doc.crc.opportunity or "")
         chain = chains[base_name(doc.name)]
-        ctx = crc_context(doc, language, card.card if card else None,
-                          history_rows(chain, language) if len(chain) > 1 else [])
+        ctx = crc_context(doc, language, card.card if card else None, history_rows(chain, language, project.lock))
+        ctx["sent_on_iso"] = doc.crc.sent_on.isoformat() if doc.crc.sent_on else ""
         out.append((doc, ctx))
+    by_name = {doc.name: ctx for doc, ctx in out}
+    for doc, ctx in out:
+        chain = chains[base_name(doc.name)]
+        i = chain.index(doc)
+        if i > 0:
+            ctx["changes"] = diff.changes(by_name[chain[i - 1].name], ctx)
     return out
 
 
