@@ -58,7 +58,7 @@ def redline_output(job: Any, docx_bytes: bytes, renderers: dict[str, Any]) -> di
         return {}
     before = renderers["docx"].render(previous_view(job.previous, job.context))
     return {f"crc/{job.name}-redline.docx": redline(before, docx_bytes, author(job.context),
-                                                   revision_date(job.context))}
+                                                   revision_date(job.context, job.previous))}
 
 
 def previous_view(previous: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
@@ -79,9 +79,11 @@ def author(ctx: dict[str, Any]) -> str:
     return vendor[0]["name"] if vendor else "dealdocs"
 
 
-def revision_date(ctx: dict[str, Any]) -> str:
-    """The revisions' date: when this version was sent, else the meeting date (deterministic)."""
-    return f"{ctx.get('sent_on_iso') or ctx['date_iso']}T00:00:00Z"
+def revision_date(ctx: dict[str, Any], previous: Optional[dict[str, Any]] = None) -> str:
+    """The revisions' date, deterministic: when this version was sent, else when the previous
+    one was (the edits came after it), else the meeting date."""
+    day = ctx.get("sent_on_iso") or (previous or {}).get("sent_on_iso") or ctx["date_iso"]
+    return f"{day}T00:00:00Z"
 
 
 # --- the redline ---------------------------------------------------------------------
