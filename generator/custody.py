@@ -8,12 +8,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import ERROR, Crc, CrcDoc, Finding
+from .models import ERROR, WARNING, Crc, CrcDoc, Finding
 
 LOCK_NAME = "crc.lock"
 LOCK_HEADER = ("# crc.lock — written by `dealdocs lock`; one sent CRC version a line:\n"
                "# <name> <sent_on> sha256:<hash of the canonical record>\n"
-               "# Do not edit by hand: amend a sent CRC as a new version instead.\n")
+               "# Do not edit by hand: amend a sent CRC as a new version instead.\n"
+               "# Git merges it line by line (.gitattributes: crc.lock merge=union); `dealdocs lock` re-sorts it.\n")
 
 
 def canonical_record(crc: Crc) -> dict:
@@ -70,20 +71,25 @@ def read_lock(root: Path) -> tuple[dict[str, LockEntry], list[Finding]]:
 
 
 def lock_findings(docs: list[CrcDoc], entries: dict[str, LockEntry]) -> list[Finding]:
-    """A sent version must be in the lock and match it."""
+    """A sent version must be in the lock and match it; a locked version must still exist."""
     out = []
     for doc in docs:
-        if not doc.crc.sent_on:
-            continue
         entry = entries.get(doc.name)
-        where = doc.source.line(("sent_on",))
         if entry is None:
-            out.append(Finding(doc.source.path, where, ERROR, "sent_on", f"{doc.name} was sent but is not in "
-                               "crc.lock: run `dealdocs lock` to record what was sent"))
+            if doc.crc.sent_on:
+                out.append(Finding(doc.source.path, doc.source.line(("sent_on",)), ERROR, "sent_on",
+                                   f"{doc.name} was sent but is not in crc.lock: run `dealdocs lock` to record "
+                                   "what was sent"))
         elif entry.sha256 != record_hash(doc.crc):
             out.append(Finding(doc.source.path, doc.source.line(), ERROR, "", f"{doc.name} was sent on "
                                f"{entry.sent_on} and no longer matches crc.lock: restore it and run "
                                f"`dealdocs amend {doc.source.path}` to issue a new version instead"))
+    names = {doc.name for doc in docs}
+    for entry in sorted(entries.values(), key=lambda e: e.line):
+        if entry.name not in names:
+            out.append(Finding(LOCK_NAME, entry.line, WARNING, "", f"{entry.name} is locked (sent on "
+                               f"{entry.sent_on}) but no valid CRC file gives this name any more (deleted, "
+                               "renamed or broken): restore it from git, it is the record of what was sent"))
     return out
 
 
@@ -112,6 +118,19 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_lock(root: Path, lines: list[str]) -> None:
-    """Write crc.lock atomically, sorted, one entry a line."""
-    write_atomic(root / LOCK_NAME, LOCK_HEADER + "".join(f"{line}\n" for line in lines))
+def lock_text(lines: list[str]) -> str:
+    """The canonical text of crc.lock: the header, then one entry a line, sorted."""
+    return LOCK_HEADER + "".join(f"{line}\n" for line in sorted(lines))
+
+
+def write_lock(root: Path, lines: list[str]) -> bool:
+    """Write crc.lock atomically unless it already holds exactly this text; True when written."""
+    path = root / LOCK_NAME
+    text = lock_text(lines)
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    write_atomic(path, text)
+    return True

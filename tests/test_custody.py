@@ -190,3 +190,31 @@ def test_lock_writes_atomically(scratch_project: Scratch, run_cli) -> None:
     scratch_project.crc("acme.yaml", SENT)
     lock(scratch_project, run_cli)
     assert sorted(os.listdir(scratch_project.root)) == ["content", "crc.lock"]
+
+
+def test_unsending_or_deleting_a_locked_version_is_caught(scratch_project: Scratch, run_cli) -> None:
+    path = scratch_project.crc("acme.yaml", SENT)
+    lock(scratch_project, run_cli)
+    scratch_project.crc("acme.yaml", GOOD_CRC)  # sent_on removed to dodge the lock
+    code, items = check(scratch_project, run_cli)
+    assert code == 1 and "no longer matches crc.lock" in items[0]["message"]
+    path.unlink()
+    code, items = check(scratch_project, run_cli)
+    [hit] = items
+    assert (hit["path"], hit["line"], hit["severity"]) == ("crc.lock", 5, "warning")
+    assert "CRC-2025-09-19-ACME-v1.0 is locked" in hit["message"] and "restore it from git" in hit["message"]
+
+
+def test_lock_re_sorts_a_merged_file_without_changing_entries(scratch_project: Scratch, run_cli) -> None:
+    scratch_project.crc("a.yaml", SENT)
+    scratch_project.crc("b.yaml", SENT.replace("client_code: ACME", "client_code: ZETA"))
+    lock(scratch_project, run_cli)
+    lock_path = scratch_project.root / "crc.lock"
+    text = lock_path.read_text(encoding="utf-8")
+    header = [line for line in text.splitlines(keepends=True) if line.startswith("#")]
+    entries = [line for line in text.splitlines(keepends=True) if not line.startswith("#")]
+    lock_path.write_text("".join(reversed(entries)) + "".join(header), encoding="utf-8")  # as after a union merge
+    assert check(scratch_project, run_cli) == (0, [])
+    code, out, _ = lock(scratch_project, run_cli)
+    assert code == 0 and out == ""
+    assert lock_path.read_text(encoding="utf-8") == text
