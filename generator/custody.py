@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from .models import ERROR, WARNING, Crc, CrcDoc, Finding
 
 LOCK_NAME = "crc.lock"
+_LOCK_LINE = re.compile(r"CRC-\S+\s+\d{4}-\d{2}-\d{2}\s+sha256:[0-9a-f]{64}")
 LOCK_HEADER = ("# crc.lock — written by `dealdocs lock`; one sent CRC version a line:\n"
                "# <name> <sent_on> sha256:<hash of the canonical record>\n"
                "# Do not edit by hand: amend a sent CRC as a new version instead.\n"
@@ -58,14 +60,16 @@ def read_lock(root: Path) -> tuple[dict[str, LockEntry], list[Finding]]:
         if not line or line.startswith("#"):
             continue
         parts = line.split()
-        if (len(parts) != 3 or not parts[0].startswith("CRC-") or not parts[2].startswith("sha256:")
-                or len(parts[2]) != 71):
+        if not _LOCK_LINE.fullmatch(line):
             findings.append(Finding(LOCK_NAME, number, ERROR, "", "corrupted crc.lock line (expected "
                                     "'<name> <sent_on> sha256:<64 hex>'): restore it from git, e.g. `git checkout crc.lock`"))
             continue
-        if parts[0] in entries:
-            findings.append(Finding(LOCK_NAME, number, ERROR, "", f"{parts[0]} is locked twice: keep one line "
-                                    "(a git merge conflict?)"))
+        same = entries.get(parts[0])
+        if same is not None and (same.sent_on, same.sha256) == (parts[1], parts[2][7:]):
+            continue  # the same line twice, as a union merge of two branches that both locked it
+        if same is not None:
+            findings.append(Finding(LOCK_NAME, number, ERROR, "", f"{parts[0]} is locked twice with different records: "
+                                    "keep the line of what was really sent (see `git log -p crc.lock`)"))
         entries[parts[0]] = LockEntry(parts[0], parts[1], parts[2][7:], number)
     return entries, findings
 

@@ -184,6 +184,10 @@ def test_lock_twice_locked_after_a_union_merge(scratch_project: Scratch, run_cli
                          encoding="utf-8")
     code, items = check(scratch_project, run_cli)
     assert code == 1 and any("locked twice" in f["message"] for f in items)
+    lock_path.write_text(lock_path.read_text(encoding="utf-8").replace("0" * 64, line[-64:]), encoding="utf-8")
+    assert check(scratch_project, run_cli) == (0, [])  # the same line twice is harmless
+    lock(scratch_project, run_cli)
+    assert lock_path.read_text(encoding="utf-8").count(line) == 1
 
 
 def test_lock_writes_atomically(scratch_project: Scratch, run_cli) -> None:
