@@ -114,6 +114,8 @@ def test_redline_marks_exactly_the_changed_fields(amended) -> None:
     assert {m.get(q("date")) for m in marks} == {"2025-09-20T00:00:00Z"}
     ids = [m.get(q("id")) for m in marks]
     assert len(ids) == len(set(ids))
+    settings = docx.Document(io.BytesIO(data)).settings.element
+    assert [etree.QName(c).localname for c in settings][:2] == ["zoom", "trackRevisions"]
     # the new row is an inserted row, the removed section's paragraphs are deleted paragraphs
     assert len([r for r in body.iter(q("tr")) if r.find(f"{q('trPr')}/{q('ins')}") is not None]) == 1
     assert len([p for p in body.iter(q("p")) if p.find(f"{q('pPr')}/{q('rPr')}/{q('del')}") is not None]) == 2

@@ -117,9 +117,32 @@ def redline(before: bytes, after: bytes, author_name: str, date: str) -> bytes:
     new = Document(io.BytesIO(after))
     rev = Revisions(author_name, date)
     diff_children(old.element.body, new.element.body, rev)
+    track_revisions(new.settings.element)
     buf = io.BytesIO()
     new.save(buf)
     return normalize_zip(buf.getvalue())
+
+
+# w:settings children that come before w:trackRevisions in the schema's sequence
+_BEFORE_TRACK = ("writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime",
+                 "doNotDisplayPageBoundaries", "displayBackgroundShape", "printPostScriptOverText",
+                 "printFractionalCharacterWidth", "printFormsData", "embedTrueTypeFonts", "embedSystemFonts",
+                 "saveSubsetFonts", "saveFormsData", "mirrorMargins", "alignBordersAndEdges",
+                 "bordersDoNotSurroundHeader", "bordersDoNotSurroundFooter", "gutterAtTop", "hideSpellingErrors",
+                 "hideGrammaticalErrors", "activeWritingStyle", "proofState", "formsDesign", "attachedTemplate",
+                 "linkStyles", "stylePaneFormatFilter", "stylePaneSortMethod", "documentType", "mailMerge",
+                 "revisionView")
+
+
+def track_revisions(settings: etree._Element) -> None:
+    """Switch on Track Changes, so the client's corrections to the redline are tracked too."""
+    if settings.find(q("trackRevisions")) is not None:
+        return
+    before = [c for c in settings if local(c) in _BEFORE_TRACK]
+    if before:
+        before[-1].addnext(etree.Element(q("trackRevisions")))
+    else:
+        settings.insert(0, etree.Element(q("trackRevisions")))
 
 
 # --- block alignment -------------------------------------------------------------------
