@@ -12,6 +12,7 @@ from .i18n import labels, long_date
 from .models import ERROR, CrcDoc, Finding
 from .pipeline import Progress, Writer, json_bytes, sha256
 from .project import Project
+from .timing import measure
 from .documents import Cache, Job, render_all, template_set
 
 log = logging.getLogger(__name__)
@@ -78,14 +79,16 @@ def render_crcs(project: Project, writer: Writer, progress: Optional[Progress] =
     except OSError as exc:
         return [Finding("templates/crc.docx", 1, ERROR, "", f"cannot read the Word template: {exc}")], {}
     cache = Cache(project.root, enabled=use_cache)
-    results, errors = render_all(crc_jobs(project), templates, cache, jobs, progress)
+    with measure("word+html"):
+        results, errors = render_all(crc_jobs(project), templates, cache, jobs, progress)
     findings = [Finding(t, line, ERROR, "", msg) for t, line, msg in errors]
     hashes: dict[str, str] = {}
-    for name in sorted(results):
-        for rel, data in sorted(results[name].items()):
-            writer.write(rel, data)
-            if rel == f"crc/{name}.docx":
-                hashes[name] = sha256(data)
+    with measure("write"):
+        for name in sorted(results):
+            for rel, data in sorted(results[name].items()):
+                writer.write(rel, data)
+                if rel == f"crc/{name}.docx":
+                    hashes[name] = sha256(data)
     log.info("documents: %d rendered, %d from cache", cache.misses, cache.hits)
     return findings, hashes
 
@@ -109,5 +112,6 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
              jobs: Optional[int] = None) -> list[Finding]:
     """Write every output; return the findings of rendering."""
     findings, hashes = render_crcs(project, writer, progress, jobs)
-    writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
+    with measure("index+manifest"):
+        writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
     return findings

@@ -143,7 +143,9 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
                 if result.failed(strict):
                     shutil.rmtree(staging, ignore_errors=True)
                     return result
-                write_manifest(writer)
+                from .timing import measure
+                with measure("index+manifest"):
+                    write_manifest(writer)
                 result.written = writer.count
                 _swap(staging, out)
             except BaseException:
