@@ -109,9 +109,9 @@ def crc_index(project: Project, hashes: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def generate(project: Project, as_of: date, writer: Writer, progress: Optional[Progress] = None,
-             jobs: Optional[int] = None) -> list[Finding]:
+             jobs: Optional[int] = None, use_cache: bool = True) -> list[Finding]:
     """Write every output; return the findings of rendering."""
-    findings, hashes = render_crcs(project, writer, progress, jobs)
+    findings, hashes = render_crcs(project, writer, progress, jobs, use_cache)
     with measure("index+manifest"):
         writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
     return findings
