@@ -44,15 +44,18 @@ def history_rows(chain: list[CrcDoc], language: str) -> list[dict[str, Any]]:
 
 def crc_contexts(project: Project) -> list[tuple[CrcDoc, dict[str, Any]]]:
     """The view model of every CRC, in name order."""
+    from .rules import latest_by_opportunity
     language = project.settings.language
     cards = project.cards_by_id
     chains = version_chains(project.crcs)
+    latest = {d.name for d in latest_by_opportunity(project.crcs).values()}
+    titles = {c.key: c.title for c in project.board.columns} if project.board else {}
     out = []
     for doc in sorted(project.crcs, key=lambda d: d.name):
-        card = cards.get(doc.crc.opportunity or "")
+        card = cards.get(doc.crc.opportunity or "") if doc.name in latest else None
         chain = chains[base_name(doc.name)]
         ctx = crc_context(doc, language, card.card if card else None,
-                          history_rows(chain, language) if len(chain) > 1 else [])
+                          history_rows(chain, language) if len(chain) > 1 else [], titles)
         out.append((doc, ctx))
     return out
 
