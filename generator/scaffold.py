@@ -174,9 +174,7 @@ def _blocks(lines: list[str]) -> dict[str, tuple[int, int]]:
 
 
 def _amended_text(text: str, expected: dict) -> str:
-    """The amended record written as a small edit of the original text (comments, order and
-    flow style kept, so a diff between versions shows only what changed); the whole record is
-    re-dumped when the edit would not give exactly the expected data."""
+    """The amended record as a small edit of the original text (comments and layout kept), else re-dumped."""
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"

@@ -1,22 +1,30 @@
 """Record diff and the tracked-changes redline of an amended CRC."""
 from __future__ import annotations
 
+import copy
 import io
+import random
 import shutil
+import textwrap
 import subprocess
 from datetime import date
 from pathlib import Path
 
 import docx
 import pytest
+import yaml
 from lxml import etree
 
 from conftest import GOOD_CRC, Scratch
+from generator.context import crc_context
 from generator.documents import template_set
+from generator.models import Crc, CrcDoc, Located
+from generator.naming import document_name
 from generator.outputs import crc_jobs
 from generator.project import load_project
 from generator.render.docx import DocxRenderer
 from generator.render.redline import W, previous_view, redline, redline_output
+from generator.templates import template_path
 
 AS_OF = "2025-09-25"
 REPO = Path(__file__).resolve().parent.parent
@@ -212,3 +220,43 @@ def test_libreoffice_opens_the_redline(amended, tmp_path: Path) -> None:
     from pypdf import PdfReader
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "25/09/2025" in text and "Mail de correction" in text
+
+
+EDIT_OPS = {
+    "fact_edit": lambda r: r["facts"].__setitem__(1, r["facts"][1].replace("1 200", "1 350") + " (précisé)"),
+    "fact_del": lambda r: r["facts"].pop(0),
+    "fact_add": lambda r: r["facts"].insert(2, "Nouveau fait : périmètre élargi à 3 sites."),
+    "decision_add": lambda r: r["decisions"].append("Lancement du pilote en novembre."),
+    "risk_del": lambda r: r.pop("risks"),
+    "risk_add": lambda r: r["risks"].append({"text": "Sécurité à valider", "category": "IT", "mitigation": "Revue RSSI"}),
+    "dependency_del": lambda r: r.pop("dependencies"),
+    "owner": lambda r: r["next_step"].__setitem__("owner_vendor", "Samir Haddad"),
+    "deliverable_add": lambda r: r["deliverables"].insert(0, {"what": "Planning", "by": "Zoé Martin",
+                                                              "due": "2025-09-30", "format": "XLSX"}),
+    "milestones_del": lambda r: r.pop("milestones"),
+    "participant_add": lambda r: r["participants"]["client"].append({"name": "A. Martin", "role": "RSSI"}),
+    "amount": lambda r: r["crm"].__setitem__("amount", 31500),
+    "swap_facts": lambda r: r["facts"].insert(0, r["facts"].pop(1)),
+}
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_accept_and_reject_round_trip_on_random_edits(seed: int) -> None:
+    rnd = random.Random(seed)
+    before = yaml.safe_load(textwrap.dedent(GOOD_CRC))
+    after = copy.deepcopy(before)
+    for name in rnd.sample(sorted(EDIT_OPS), 4):
+        EDIT_OPS[name](after)
+    after.update(version="1.1", amendment={"reason": "Corrections"})
+
+    def view(record: dict) -> dict:
+        crc = Crc.model_validate(record)
+        return crc_context(CrcDoc(crc, document_name(crc), Located("x.yaml"), record))
+    renderer = DocxRenderer(template_path(None, "crc.docx"), "crc.docx")
+    old_ctx, new_ctx = view(before), view(after)
+    new = renderer.render(new_ctx)
+    old = renderer.render(previous_view(old_ctx, new_ctx))
+    data = redline(old, new, "dealdocs", "2025-09-20T00:00:00Z")
+    assert resolve(data, accept=True) == paragraphs(copy_body(new))
+    assert resolve(data, accept=False) == paragraphs(copy_body(old))
+    assert revisions(data)

@@ -57,8 +57,7 @@ def sender(ctx: dict[str, Any]) -> Optional[dict[str, Any]]:
 
 
 def recipients(ctx: dict[str, Any]) -> tuple[list[dict], list[dict]]:
-    """(To, Cc): decision makers and sponsors; operational participants and the vendor team.
-    People without an e-mail address are left out; the sender is not copied."""
+    """(To, Cc): deciders and sponsors; operational and vendor team (with an address, sender excluded)."""
     mine = (sender(ctx) or {}).get("email", "").lower()
     seen = {mine} if mine else set()
 
@@ -82,8 +81,7 @@ def _day(ctx: dict[str, Any]) -> str:
 
 
 def short_subject(ctx: dict[str, Any]) -> str:
-    """The record's subject without the parts the e-mail subject already gives
-    (`Compte rendu — Découverte ACME — 19/09/2025` → `Découverte ACME`)."""
+    """The subject without what the e-mail subject already says: `Compte rendu — X — 19/09/2025` → `X`."""
     known = {x.casefold() for x in ("CRC", ctx["L"]["report"], ctx["client"], _day(ctx), ctx["date_iso"], ctx["date"])}
     parts = [p.strip() for p in re.split(r"\s+[—–|-]\s+", ctx["subject"])]
     kept = [p for p in parts if p and p.casefold() not in known]

@@ -80,8 +80,7 @@ def author(ctx: dict[str, Any]) -> str:
 
 
 def revision_date(ctx: dict[str, Any], previous: Optional[dict[str, Any]] = None) -> str:
-    """The revisions' date, deterministic: when this version was sent, else when the previous
-    one was (the edits came after it), else the meeting date."""
+    """Deterministic revision date: this version's sending, else the previous one's, else the meeting."""
     day = ctx.get("sent_on_iso") or (previous or {}).get("sent_on_iso") or ctx["date_iso"]
     return f"{day}T00:00:00Z"
 
@@ -180,9 +179,11 @@ def similarity(a: etree._Element, b: etree._Element) -> float:
     return SequenceMatcher(None, text_of(a), text_of(b), autojunk=False).ratio()
 
 
-def pair_up(olds: list[etree._Element], news: list[etree._Element]) -> list[tuple[Optional[etree._Element], Optional[etree._Element]]]:
-    """Align two runs of changed blocks in order, pairing the similar ones (edited) and leaving
-    the rest as deleted (old only) or inserted (new only)."""
+Pair = tuple[Optional[etree._Element], Optional[etree._Element]]
+
+
+def pair_up(olds: list[etree._Element], news: list[etree._Element]) -> list[Pair]:
+    """Align changed blocks in order: similar ones pair up (edited), the rest are deleted or inserted."""
     n, m = len(olds), len(news)
     sim = [[similarity(o, w) for w in news] for o in olds]
     if n == 1 and m == 1 and local(olds[0]) == local(news[0]) and (local(olds[0]) != "tr" or sim[0][0] > 0):
@@ -192,7 +193,7 @@ def pair_up(olds: list[etree._Element], news: list[etree._Element]) -> list[tupl
         for j in range(m - 1, -1, -1):
             take = best[i + 1][j + 1] + sim[i][j] if sim[i][j] >= PAIR_THRESHOLD else -1.0
             best[i][j] = max(take, best[i + 1][j], best[i][j + 1])
-    out: list[tuple[Optional[etree._Element], Optional[etree._Element]]] = []
+    out: list[Pair] = []
     i = j = 0
     while i < n and j < m:
         if sim[i][j] >= PAIR_THRESHOLD and best[i][j] == best[i + 1][j + 1] + sim[i][j]:
@@ -321,8 +322,7 @@ def wrap_run(run: etree._Element, kind: str, rev: Revisions) -> None:
 
 
 def tokens(p: etree._Element) -> Optional[list[tuple[str, Optional[etree._Element]]]]:
-    """(token, run properties) for each word, number, space and sign of a paragraph, or None
-    when the paragraph holds something a run-by-run rewrite would lose (fields, links, images)."""
+    """(token, run properties) of a paragraph, or None if it holds fields, links or images."""
     out: list[tuple[str, Optional[etree._Element]]] = []
     for child in p:
         name = local(child)
@@ -370,8 +370,7 @@ Segment = tuple[str, list, list]
 
 
 def merge_segments(segments: list[Segment]) -> list[Segment]:
-    """Fold blank-only equal stretches between two edits into the edit, so one changed value
-    reads as one deletion and one insertion instead of a word-by-word patchwork."""
+    """Fold blanks between two edits into one edit: a changed value reads as one del + one ins."""
     out: list[Segment] = []
     for seg in segments:
         tag, gone, came = seg
