@@ -15,6 +15,7 @@ from .project import Project
 from .render import RenderError
 from .render.docx import DocxRenderer
 from .render.html import HtmlRenderer
+from .render.metrics_page import write_metrics
 from .templates import display_path, template_path
 
 log = logging.getLogger(__name__)
@@ -103,4 +104,5 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     """Write every output; return the findings of rendering."""
     findings, hashes = render_crcs(project, writer, progress)
     writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
+    findings += write_metrics(project, as_of, writer)
     return findings
