@@ -14,7 +14,7 @@ Json = dict[str, Any]
 
 INK, MUTED, GRID = "#1f2a36", "#5b6773", "#e4e8ed"
 BLUE, NAVY, ORANGE, RED, GREEN, AMBER, LOST = "#2f6db5", "#1f3b57", "#e07b00", "#c62828", "#2e8b57", "#f2a900", "#b8c0ca"
-COLUMN_FROM, COLUMN_TO = (0.80, 0.87, 0.95), (0.12, 0.30, 0.55)
+COLUMN_FROM, COLUMN_TO = (0.72, 0.82, 0.93), (0.12, 0.30, 0.55)
 SIZE = (9.0, 4.8)
 
 RC = {
@@ -228,7 +228,7 @@ def ageing_chart(metrics: Json) -> bytes:
         for r, dx in zip(rows, offsets):
             late = r["age_days"] > idle
             ax.scatter([i + dx], [r["age_days"]], s=70, color=colors[i], zorder=3,
-                       edgecolor=RED if late else "white", linewidth=1.6 if late else 0.8)
+                       edgecolor=RED if late else NAVY, linewidth=1.6 if late else 0.6)
             if late:
                 ax.annotate(r["id"], (i + dx, r["age_days"]), xytext=(7, 0), textcoords="offset points",
                             va="center", fontsize=8, color=RED)

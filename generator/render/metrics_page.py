@@ -190,7 +190,8 @@ def page_context(m: Json) -> dict[str, Any]:
         "charts": [{"key": key, "file": f"{name}.svg", "title": title, "definition": m[key]["definition"]}
                    for name, (title, key) in CHART_TEXT.items()],
         "seed_definition": m["forecast"]["seed_method"]["definition"] + " " + m["forecast"]["monte_carlo"]["definition"],
-        "lights": [dict(r, label=LIGHTS[r["light"]]) for r in m["negotiation_lights"]["cards"]],
+        "lights": [dict(r, label=LIGHTS[r["light"]]) for r in
+                   sorted(m["negotiation_lights"]["cards"], key=lambda r: (-(r["days"] or 0), r["id"]))],
         "lost": m["lost_reasons"]["reasons"],
         "definitions": {k: m[k]["definition"] for k in ("wip", "conversion", "time_in_column", "weighted_pipeline",
                                                         "negotiation_lights", "lost_reasons")},
