@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Sequence
@@ -16,6 +17,8 @@ INK, MUTED, GRID = "#1f2a36", "#5b6773", "#e4e8ed"
 BLUE, NAVY, ORANGE, RED, GREEN, AMBER, LOST = "#2f6db5", "#1f3b57", "#e07b00", "#c62828", "#2e8b57", "#f2a900", "#b8c0ca"
 COLUMN_FROM, COLUMN_TO = (0.72, 0.82, 0.93), (0.12, 0.30, 0.55)
 SIZE = (9.0, 4.8)
+MAX_LABELS = 6
+LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}
 
 RC = {
     "svg.hashsalt": "dealdocs",
@@ -150,16 +153,19 @@ def cycle_time_chart(metrics: Json) -> bytes:
     xs, ys = [_day(r["won"]) for r in rows], [r["days"] for r in rows]
     p50, p85 = data["median_days"], data["p85_days"]
     ax.scatter(xs, ys, s=46, color=BLUE, edgecolor="white", linewidth=0.8, zorder=3)
-    for r, x, y in zip(rows, xs, ys):
-        if y > p85:
-            ax.annotate(r["id"], (x, y), xytext=(6, 0), textcoords="offset points", va="center",
-                        fontsize=8, color=MUTED)
+    crowded = len(rows) > 40
+    slowest = sorted((r for r in rows if r["days"] > p85), key=lambda r: (-r["days"], r["id"]))
+    slowest = slowest[:3 if crowded else MAX_LABELS]
+    for r in slowest:
+        ax.annotate(r["id"], (_day(r["won"]), r["days"]), xytext=(6, 0), textcoords="offset points",
+                    va="center", fontsize=8, color=MUTED)
     first, last = min(xs) - timedelta(days=3), max(xs) + timedelta(days=3)
     for value, color, label in ((p50, NAVY, "Médiane"), (p85, ORANGE, "85 % des gains en")):
         ax.axhline(value, color=color, linestyle="--", linewidth=1.4, zorder=2)
         ax.annotate(f"{label} {_fr(value)} j ou moins" if label != "Médiane" else f"Médiane : {_fr(value)} j",
                     (0.0, value), xycoords=("axes fraction", "data"), xytext=(6, 4), textcoords="offset points",
-                    ha="left", va="bottom", color=color, fontsize=9, fontweight="bold")
+                    ha="left", va="bottom", color=color, fontsize=9, fontweight="bold", zorder=4,
+                    bbox=LABEL_BOX)
     ax.set_xlim(first, last)
     ax.set_ylim(0, max(ys + [p85]) * 1.15 + 1)
     ax.set_ylabel("Jours (Prospect → Gagné)")
@@ -222,22 +228,25 @@ def ageing_chart(metrics: Json) -> bytes:
     colors = column_colors(len(flow))
     keys = [k for k, _ in flow]
     counts = [sum(1 for r in data["cards"] if r["column"] == k) for k in keys]
+    points: list[tuple[float, int, str]] = []
     for i, key in enumerate(keys):
         rows = sorted((r for r in data["cards"] if r["column"] == key), key=lambda r: (r["age_days"], r["id"]))
-        offsets = _spread(len(rows))
-        for r, dx in zip(rows, offsets):
-            late = r["age_days"] > idle
-            ax.scatter([i + dx], [r["age_days"]], s=70, color=colors[i], zorder=3,
-                       edgecolor=RED if late else NAVY, linewidth=1.6 if late else 0.6)
-            if late:
-                ax.annotate(r["id"], (i + dx, r["age_days"]), xytext=(7, 0), textcoords="offset points",
-                            va="center", fontsize=8, color=RED)
+        xs = [i + dx for dx in _spread([r["id"] for r in rows])]
+        ys = [r["age_days"] for r in rows]
+        late = [y > idle for y in ys]
+        ax.scatter(xs, ys, s=70 if len(rows) <= 40 else 30, color=colors[i], zorder=3,
+                   edgecolor=[RED if x else NAVY for x in late], linewidth=[1.6 if x else 0.6 for x in late])
+        points += [(x, y, r["id"]) for x, y, r, x_late in zip(xs, ys, rows, late) if x_late]
+    for x, y, card_id in _to_label(points):
+        ax.annotate(card_id, (x, y), xytext=(7, 0), textcoords="offset points", va="center", fontsize=8, color=RED,
+                    zorder=4, bbox=LABEL_BOX)
     if not data["cards"]:
         ax.text(0.5, 0.5, "Aucune carte active", ha="center", va="center", fontsize=13, color=MUTED,
                 transform=ax.transAxes)
     ax.axhline(idle, color=RED, linestyle="--", linewidth=1.2, zorder=2)
     ax.annotate(f"Seuil d'oubli : {idle} j", (1.0, idle), xycoords=("axes fraction", "data"), xytext=(-4, 4),
-                textcoords="offset points", ha="right", va="bottom", color=RED, fontsize=9, fontweight="bold")
+                textcoords="offset points", ha="right", va="bottom", color=RED, fontsize=9, fontweight="bold",
+                zorder=4, bbox=LABEL_BOX)
     ax.set_xticks(range(len(keys)), [f"{t}\n({n})" for (_, t), n in zip(flow, counts)])
     ax.set_xlim(-0.6, len(keys) - 0.4)
     top = max([r["age_days"] for r in data["cards"]] + [idle])
@@ -248,12 +257,25 @@ def ageing_chart(metrics: Json) -> bytes:
     return _svg(fig)
 
 
-def _spread(n: int, width: float = 0.5) -> list[float]:
-    """Deterministic horizontal offsets so dots of one column do not overlap."""
+def _spread(ids: Sequence[str], width: float = 0.5) -> list[float]:
+    """Deterministic horizontal offsets so dots of one column do not overlap: a fan for a few, a jitter for many."""
+    n = len(ids)
     if n <= 1:
         return [0.0] * n
+    if n > 12:
+        return [(zlib.crc32(i.encode("utf-8")) % 1000 / 999 - 0.5) * width for i in ids]
     step = min(0.09, width / (n - 1))
     return [(i - (n - 1) / 2) * step for i in range(n)]
+
+
+def _to_label(points: list[tuple[float, int, str]]) -> list[tuple[float, int, str]]:
+    """The late cards to name: all of them when few, else the oldest of each column."""
+    if len(points) <= MAX_LABELS:
+        return points
+    oldest: dict[int, tuple[float, int, str]] = {}
+    for x, y, card_id in sorted(points, key=lambda p: (-p[1], p[2])):
+        oldest.setdefault(round(x), (x, y, card_id))
+    return list(oldest.values())
 
 
 def funnel_chart(metrics: Json) -> bytes:
@@ -309,14 +331,16 @@ def forecast_chart(metrics: Json) -> bytes:
     ax.axvspan(seed["low"], seed["high"], color="#eef3fa", zorder=0,
                label=f"Méthode du guide : 4 × moyenne ± 2 s = {_fr(seed['expected'])} ± {_fr(seed['sigma'])}")
     ax.bar(xs, shares, width=0.8, color=[BLUE if x >= conf[85] else LOST for x in xs], zorder=2)
-    for value in sorted(set(conf.values())):
+    for k, value in enumerate(sorted(set(conf.values()))):
         levels = " et ".join(f"{p} %" for p in sorted(conf) if conf[p] == value)
-        ax.vlines(value, 0, top * 1.1, colors=ORANGE, linestyles="--", linewidth=1.3, zorder=3)
-        ax.text(value, top * 1.12, f"≥ {value} gains\nà {levels}", ha="center", va="bottom", fontsize=9,
-                fontweight="bold", color=ORANGE)
+        height = top * (1.08 + 0.2 * (k % 2))
+        ax.vlines(value, 0, height, colors=ORANGE, linestyles="--", linewidth=1.3, zorder=3)
+        ax.text(value, height, f"≥ {value} gains\nà {levels}", ha="center", va="bottom", fontsize=9,
+                fontweight="bold", color=ORANGE, zorder=4,
+                bbox=LABEL_BOX)
     ax.set_xticks(xs)
     ax.set_xlim(min(xs) - 1, max(xs) + 1)
-    ax.set_ylim(0, top * 1.4)
+    ax.set_ylim(0, top * 1.6)
     ax.set_xlabel("Cartes gagnées sur 4 semaines")
     ax.set_ylabel("Part des essais")
     ax.grid(axis="x", visible=False)
