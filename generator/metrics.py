@@ -322,6 +322,7 @@ def negotiation_lights(cards: Sequence[Card], board: Board, as_of: date) -> Json
         "definition": f"Jours passés dans la colonne « {_title(board, key)} » par les cartes actives : vert ≤ {limits.green} j, "
                       f"orange ≤ {limits.amber} j, rouge au-delà (escalade manager).",
         "column": key,
+        "title": _title(board, key),
         "green_max_days": limits.green,
         "amber_max_days": limits.amber,
         "counts": {k: counts.get(k, 0) for k in ("green", "amber", "red")},
@@ -449,13 +450,14 @@ def monte_carlo(weekly: Sequence[int], enough: bool, seed: int, trials: int) -> 
 
 
 def negotiation_close(weekly: Sequence[int], open_deals: int, as_of: date, enough: bool,
-                      seed: int, trials: int) -> Json:
+                      seed: int, trials: int, column: str = "negotiation", title: str = "Négociation") -> Json:
     """The date by which the open negotiation deals will all be closed, at 85 % confidence."""
     block: Json = {
-        "definition": "Date à laquelle toutes les cartes actuellement en négociation seront gagnées, avec 85 % "
+        "definition": f"Date à laquelle toutes les cartes actuellement en « {title} » seront gagnées, avec 85 % "
                       "de confiance : on tire des semaines de gains parmi les 6 dernières jusqu'à atteindre le "
                       "nombre de cartes en négociation (les prochains gains sont supposés venir de cette colonne).",
-        "open_deals": open_deals, "confidence": 85, "seed": seed + 1, "trials": trials,
+        "column": column, "title": title, "open_deals": open_deals, "confidence": 85, "seed": seed + 1,
+        "trials": trials,
     }
     has = sum(weekly) > 0 or open_deals == 0
     if _gate(block, enough, has, "weeks", "date"):
@@ -509,7 +511,7 @@ def stress_test(cards: Sequence[Card], board: Board, as_of: date, enough: bool) 
         "definition": f"Test de stress : WIP actuel de la colonne « {_title(board, key)} » comparé à 1,5 × sa moyenne des 6 "
                       "dernières semaines (relevé à la fin de chaque dimanche, reconstitué depuis les "
                       "historiques). Au-dessus : baisser le WIP et planifier des relances ciblées.",
-        "column": key, "wip_now": now,
+        "column": key, "title": _title(board, key), "wip_now": now,
         "sundays": [{"date": d.isoformat(), "wip": n} for d, n in zip(sundays, samples)],
     }
     if _gate(block, enough, True, "mean", "threshold", "alert"):
@@ -565,7 +567,8 @@ def compute(cards: Sequence[Card], board: Board, as_of: date, seed: int = SEED, 
             "end": (as_of + timedelta(weeks=HORIZON_WEEKS)).isoformat(),
             "seed_method": seed_forecast(weekly, enough),
             "monte_carlo": monte_carlo(weekly, enough, seed, trials),
-            "negotiation_close": negotiation_close(weekly, open_deals, as_of, enough, seed, trials),
+            "negotiation_close": negotiation_close(weekly, open_deals, as_of, enough, seed, trials,
+                                                   neg, _title(board, neg)),
         },
         "littles_law": littles_law(cards, board, weekly, cycle["median_days"], enough),
         "stress_test": stress_test(cards, board, as_of, enough),

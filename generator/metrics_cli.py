@@ -87,12 +87,14 @@ def forecast_rows(m: Json) -> list[tuple[str, str]]:
     ll, st = m["littles_law"], m["stress_test"]
     rows = [("4 × moyenne ± 2 s", _status(seed, f"{fr_num(seed.get('expected'))} ± {fr_num(seed.get('sigma'))} gains"))]
     for p in ("50", "85", "95"):
-        rows.append((f"Monte Carlo {p} %", _status(mc, f"au moins {(mc.get('confidence') or {}).get(p)} gains")))
+        n = (mc.get("confidence") or {}).get(p)
+        rows.append((f"Monte Carlo {p} %", _status(mc, f"au moins {n} gain{'s' if n and n > 1 else ''}")))
     when = date.fromisoformat(close["date"]).strftime("%d/%m/%Y") if close.get("date") else ""
-    rows.append((f"Clôture des {close['open_deals']} négociation(s) à 85 %", _status(close, when)))
+    rows.append((f"Clôture des {close['open_deals']} carte(s) en « {close.get('title', 'Négociation')} » à 85 %",
+                 _status(close, when)))
     rows.append(("Loi de Little", _status(ll, f"WIP/débit ≈ {fr_num(ll.get('predicted_days'), 0)} j vs cycle time "
                                               f"médian {_days(ll['median_cycle_days'])} — {ll.get('verdict')}")))
-    rows.append(("Test de stress (négociation)",
+    rows.append((f"Test de stress ({st['title']})",
                  _status(st, f"{st['wip_now']} carte(s) pour un seuil de {fr_num(st.get('threshold'))}"
                              + (" — ALERTE" if st.get("alert") else " — ok"))))
     return rows
@@ -123,5 +125,5 @@ def print_summary(m: Json) -> None:
     lost = ", ".join(f"{r['label']} {r['count']}" for r in m["lost_reasons"]["reasons"] if r["count"]) or "aucune"
     for table in (flow, cols, fc):
         console.print(table)
-    console.print(f"Feux négociation : vert {lights['green']} · orange {lights['amber']} · rouge {lights['red']}")
+    console.print(f"Feux « {m['negotiation_lights']['title']} » : vert {lights['green']} · orange {lights['amber']} · rouge {lights['red']}")
     console.print(f"Raisons de perte : {lost}")

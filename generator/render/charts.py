@@ -318,7 +318,7 @@ def forecast_chart(metrics: Json) -> bytes:
     close = fc["negotiation_close"]
     sub = f"Gains sur les 4 prochaines semaines ({_day(fc['start']):%d/%m} → {_day(fc['end']):%d/%m})"
     if close.get("date"):
-        sub += f" — négociations en cours toutes closes le {_day(close['date']):%d/%m/%Y} (85 %)"
+        sub += f" — cartes en « {close['title']} » toutes gagnées le {_day(close['date']):%d/%m/%Y} (85 %)"
     _titles(fig, ax, "Prévision Monte Carlo", sub)
     if mc["status"] != "ok":
         _empty(fig, ax, mc.get("message") or "Pas assez de données")
@@ -335,7 +335,7 @@ def forecast_chart(metrics: Json) -> bytes:
         levels = " et ".join(f"{p} %" for p in sorted(conf) if conf[p] == value)
         height = top * (1.08 + 0.2 * (k % 2))
         ax.vlines(value, 0, height, colors=ORANGE, linestyles="--", linewidth=1.3, zorder=3)
-        ax.text(value, height, f"≥ {value} gains\nà {levels}", ha="center", va="bottom", fontsize=9,
+        ax.text(value, height, f"≥ {value} gain{'s' if value > 1 else ''}\nà {levels}", ha="center", va="bottom", fontsize=9,
                 fontweight="bold", color=ORANGE, zorder=4,
                 bbox=LABEL_BOX)
     ax.set_xticks(xs)

@@ -89,11 +89,11 @@ footer { margin-top: 28px; font-size: 12px; color: var(--muted); border-top: 1px
 {% endfor %}</table>
 <p class="def">{{ definitions.wip }} {{ definitions.conversion }} {{ definitions.time_in_column }} {{ definitions.weighted_pipeline }}</p>
 
-<h2>Feux de la négociation</h2>
+<h2>Feux de la colonne « {{ lights_title }} »</h2>
 {% if lights %}<table>
-<tr><th>Carte</th><th>Jours en négociation</th><th>Feu</th></tr>
+<tr><th>Carte</th><th>Jours dans la colonne</th><th>Feu</th></tr>
 {% for r in lights %}<tr><td>{{ r.id }}</td><td class="n">{{ r.days }}</td><td><span class="dot {{ r.light }}"></span>{{ r.label }}</td></tr>
-{% endfor %}</table>{% else %}<p>Aucune carte en négociation.</p>{% endif %}
+{% endfor %}</table>{% else %}<p>Aucune carte dans cette colonne.</p>{% endif %}
 <p class="def">{{ definitions.negotiation_lights }}</p>
 
 <h2>Raisons de perte</h2>
@@ -139,7 +139,7 @@ def tiles(m: Json) -> list[dict[str, str]]:
          "sub": f"{nna['count']} carte(s), cible 0 %"},
         {"label": "Cartes oubliées", "value": str(m["card_age"]["idle_count"]),
          "sub": f"plus de {m['card_age']['idle_days']} j sans action"},
-        {"label": "Clôture négociations", "value": _d(c["date"]) if (c := m["forecast"]["negotiation_close"]).get("date") else "—",
+        {"label": f"Clôture « {m['forecast']['negotiation_close']['title']} »", "value": _d(c["date"]) if (c := m["forecast"]["negotiation_close"]).get("date") else "—",
          "sub": f"{c['open_deals']} carte(s), 85 % de confiance"},
     ]
     return out
@@ -150,7 +150,7 @@ def alerts(m: Json) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     st, ll = m["stress_test"], m["littles_law"]
     if st["status"] == OK:
-        text = (f"Test de stress : {st['wip_now']} carte(s) en négociation pour un seuil de {fr_num(st['threshold'])} "
+        text = (f"Test de stress : {st['wip_now']} carte(s) en « {st['title']} » pour un seuil de {fr_num(st['threshold'])} "
                 f"(1,5 × la moyenne de {fr_num(st['mean'])}).")
         out.append({"warn": st["alert"], "text": text + (" Baisser le WIP et planifier des relances ciblées."
                                                           if st["alert"] else " Sous contrôle.")})
@@ -165,7 +165,8 @@ def alerts(m: Json) -> list[dict[str, Any]]:
                                                "Finir avant de commencer."})
     red = [r["id"] for r in m["negotiation_lights"]["cards"] if r["light"] == "red"]
     if red:
-        out.append({"warn": True, "text": f"Négociation au rouge : {', '.join(red)}. Escalade et date de décision."})
+        out.append({"warn": True, "text": f"« {m['negotiation_lights']['title']} » au rouge : {', '.join(red)}. "
+                                           "Escalade et date de décision."})
     if m["no_next_action"]["count"]:
         out.append({"warn": True, "text": "Sans prochaine action datée : " + ", ".join(m["no_next_action"]["cards"]) + "."})
     if not m["history"]["enough_for_forecast"]:
@@ -193,6 +194,7 @@ def page_context(m: Json) -> dict[str, Any]:
         "lights": [dict(r, label=LIGHTS[r["light"]]) for r in
                    sorted(m["negotiation_lights"]["cards"], key=lambda r: (-(r["days"] or 0), r["id"]))],
         "lost": m["lost_reasons"]["reasons"],
+        "lights_title": m["negotiation_lights"]["title"],
         "definitions": {k: m[k]["definition"] for k in ("wip", "conversion", "time_in_column", "weighted_pipeline",
                                                         "negotiation_lights", "lost_reasons")},
     }
