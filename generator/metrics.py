@@ -439,7 +439,7 @@ def monte_carlo(weekly: Sequence[int], enough: bool, seed: int, trials: int) -> 
                       "moins N gains dans 85 % des essais.",
         "seed": seed, "trials": trials, "weeks": HORIZON_WEEKS,
     }
-    if _gate(block, enough, True, "confidence", "distribution"):
+    if _gate(block, enough, True, "confidence", "mean", "distribution"):
         return block
     totals = simulate_wins(weekly, random.Random(seed), trials=trials)
     dist = Counter(totals)

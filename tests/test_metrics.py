@@ -450,3 +450,14 @@ def test_metrics_page_shows_headline_and_definitions(scratch_project: Scratch, t
     assert "rang le plus proche" in page
     assert math.isclose(json.loads((tmp_path / "out" / "metrics" / "metrics.json").read_text())["throughput"]["mean"],
                         0.33)
+
+
+def test_build_writes_metrics_equal_to_the_command(scratch_project: Scratch, run_cli, tmp_path) -> None:
+    sample(scratch_project)
+    out = tmp_path / "site"
+    code, _, err = run_cli("build", "--root", str(scratch_project.root), "--out", str(out), "--as-of", "2025-10-22", "-q")
+    assert code == 0, err
+    _, printed, _ = run_cli("metrics", "--root", str(scratch_project.root), "--as-of", "2025-10-22", "--format", "json")
+    assert (out / "metrics" / "metrics.json").read_text(encoding="utf-8") == printed
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {"metrics/metrics.json", "metrics/cfd.svg", "metrics/forecast.svg"} <= set(manifest)
