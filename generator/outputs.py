@@ -15,6 +15,7 @@ from .project import Project
 from .timing import measure
 from .documents import EXTRA_OUTPUTS, Cache, Job, render_all, template_set
 from .render import email as email_render, ics, redline
+from .render.metrics_page import write_metrics
 
 log = logging.getLogger(__name__)
 
@@ -132,4 +133,6 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     findings, hashes = render_crcs(project, writer, progress, jobs, use_cache)
     with measure("index+manifest"):
         writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
+    with measure("metrics"):
+        findings += write_metrics(project, as_of, writer)
     return findings
