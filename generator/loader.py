@@ -5,6 +5,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Optional
 
@@ -71,6 +72,11 @@ def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
 
 def decode(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
     """The text of a regular UTF-8 file within the size limit (BOM dropped, nothing else checked)."""
+    return decode_bytes(read_raw(path, limits))
+
+
+def read_raw(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The bytes of a regular file within the size limit (never a pipe or a device, never more)."""
     info = path.stat()
     if not stat.S_ISREG(info.st_mode):
         raise LoadError(1, "not a regular file (a device, pipe or socket?): refused")
@@ -80,6 +86,11 @@ def decode(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
         raw = fh.read(limits.max_bytes + 1)
     if len(raw) > limits.max_bytes:  # grew while we looked
         raise LoadError(1, too_big(len(raw), limits))
+    return raw
+
+
+def decode_bytes(raw: bytes) -> str:
+    """UTF-8 text (BOM dropped), or a LoadError on the line of the first bad byte."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -148,11 +159,11 @@ def _syntax_hint(problem: str) -> str:
     return ""
 
 
-def load_yaml(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS) -> Loaded:
-    """Load one YAML file of the content repository (never one outside it)."""
+def load_yaml(path: Path, root: Path, limits: Limits = DEFAULT_LIMITS, raw: Optional[bytes] = None) -> Loaded:
+    """Load one YAML file of the content repository (never one outside it); raw: its bytes, if read."""
     rel = relpath(path, root)
     ensure_inside(path, root)
-    text = decode(path, limits)
+    text = decode_bytes(raw if raw is not None else read_raw(path, limits))
     bad = _FORBIDDEN.search(text) or _SEPARATORS.search(text)
     if bad:
         raise _forbidden(text, bad, rel, limits)
@@ -376,3 +387,103 @@ class _Composer:
 
 
 _NO_KEY = object()
+
+
+class ParseCache:
+    """Parsed files by content hash, kept in one checksummed JSON file under the cache folder.
+
+    The cache is data only (JSON, never pickle): a cache file planted in the repository cannot
+    run code, and a value that the loader would refuse is refused on reading too.
+    """
+
+    MAGIC = b"DDP2"
+
+    def __init__(self, path: Optional[Path]) -> None:
+        self.path = path
+        self.entries: dict[str, tuple[Any, dict[tuple, int]]] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+        if path is not None:
+            self._read()
+
+    def _read(self) -> None:
+        import hashlib
+        import json
+        try:
+            blob = self.path.read_bytes()  # type: ignore[union-attr]
+        except OSError:
+            return
+        body = blob[36:]
+        if blob[:4] != self.MAGIC or hashlib.sha256(body).digest() != blob[4:36]:
+            return  # corrupted: ignored, rebuilt on save
+        try:
+            raw = json.loads(body)
+            self.entries = {str(key): (_unpack(data), {tuple(loc): int(line) for loc, line in lines})
+                            for key, (data, lines) in raw.items()}
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            self.entries = {}  # a cache that does not load is simply not used
+
+    def load(self, path: Path, root: Path, limits: Limits) -> Loaded:
+        """Parse a file, or take it from the cache when its bytes are unchanged."""
+        import hashlib
+        rel = relpath(path, root)
+        ensure_inside(path, root)
+        raw = read_raw(path, limits)
+        raw_key = hashlib.sha256(raw).hexdigest() + f":{limits.max_bytes}:{limits.max_nodes}:{limits.max_depth}"
+        self.used.add(raw_key)
+        hit = self.entries.get(raw_key)
+        if hit is not None:
+            return Loaded(rel, hit[0], hit[1])
+        loaded = load_yaml(path, root, limits, raw)
+        self.entries[raw_key] = (loaded.data, loaded.lines)
+        self.dirty = True
+        return loaded
+
+    def save(self) -> None:
+        """Write the cache back (entries not used in this run are dropped)."""
+        import hashlib
+        import json
+        if self.path is None or not (self.dirty or len(self.used) != len(self.entries)):
+            return
+        kept = {k: [_pack(data), [[list(loc), line] for loc, line in lines.items()]]
+                for k, (data, lines) in self.entries.items() if k in self.used}
+        body = json.dumps(kept, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(self.MAGIC + hashlib.sha256(body).digest() + body)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a cache that cannot be written is skipped
+
+
+# Dates in the JSON cache: a two-item list whose first item holds NUL, which no loaded text can.
+_DATE, _DATETIME = "\x00date", "\x00datetime"
+
+
+def _pack(value: Any) -> Any:
+    """Loaded data → JSON-ready data (dates tagged)."""
+    if isinstance(value, datetime):
+        return [_DATETIME, value.isoformat()]
+    if isinstance(value, date):
+        return [_DATE, value.isoformat()]
+    if isinstance(value, dict):
+        return {k: _pack(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_pack(v) for v in value]
+    return value
+
+
+def _unpack(value: Any) -> Any:
+    """JSON data → loaded data; anything the loader would not produce is a ValueError."""
+    if isinstance(value, list):
+        if len(value) == 2 and value[0] in (_DATE, _DATETIME):
+            return datetime.fromisoformat(value[1]) if value[0] == _DATETIME else date.fromisoformat(value[1])
+        return [_unpack(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _unpack(v) for k, v in value.items()}
+    if isinstance(value, str) and (_FORBIDDEN.search(value) or _SEPARATORS.search(value)):
+        raise ValueError("refused character in the cache")
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise ValueError("unexpected value in the cache")

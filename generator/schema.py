@@ -73,9 +73,10 @@ def _message(model: type[BaseModel], loc: tuple, err: Any) -> str:
         return f"Expected a finite number, got {got!r}"
     if kind.startswith("int") or kind.startswith("float"):
         return f"Expected a number, got {got!r}"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        bound = ", ".join(f"{k} {_number(v)}" for k, v in err.get("ctx", {}).items())
-        return f"value {got!r} out of range ({bound.replace('ge', '≥').replace('le', '≤')})"
+    if kind in _BOUNDS:
+        (name, bound), = err.get("ctx", {"": ""}).items()
+        shown = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+        return f"value {got!r} out of range: it must be {_BOUNDS[kind]} {shown}"
     if kind == "bool_type" or kind == "bool_parsing":
         return f"Expected true or false, got {got!r}"
     if kind in ("list_type",):
@@ -91,14 +92,12 @@ def _message(model: type[BaseModel], loc: tuple, err: Any) -> str:
     return err["msg"]
 
 
-def _number(value: Any) -> Any:
-    """1000000000000.0 → 1000000000000."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
 def _shorten_quoted(message: str) -> str:
     """Shorten the long values a validator quoted in its message."""
     return re.sub(r"(['\"\[{(])([^'\"]{80,})", lambda m: m.group(1) + shorten(m.group(2), 60), message)
+
+
+_BOUNDS = {"greater_than_equal": "≥", "less_than_equal": "≤", "greater_than": ">", "less_than": "<"}
 
 
 def _unknown_key(model: type[BaseModel], loc: tuple) -> str:

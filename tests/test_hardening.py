@@ -500,6 +500,7 @@ def test_full_disk_is_a_clear_error(built, run_cli, monkeypatch: pytest.MonkeyPa
 def test_output_over_the_content_is_refused(scratch_project: Scratch, run_cli, where: str) -> None:
     scratch_project.crc()
     scratch_project.write("templates/crc.html.j2", "<p>{{ name }}</p>\n")
+    code, _, stderr = build(run_cli, scratch_project, scratch_project.root / where)
     before = tree(scratch_project.root)
     code, _, stderr = build(run_cli, scratch_project, scratch_project.root / where)
     assert code == 1 and "error: --out" in stderr
@@ -591,7 +592,8 @@ def test_amend_never_loses_or_overwrites(scratch_project: Scratch, run_cli, monk
     assert sorted(p.name for p in source.parent.iterdir()) == ["acme.yaml"]
     code, out, _ = run_cli("amend", str(source))
     target = Path(out.strip())
-    assert code == 0 and target.name == "acme-v1.1.yaml" and 'version: \'1.1\'' in target.read_text(encoding="utf-8")
+    assert code == 0 and target.name == "acme-v1.1.yaml"
+    assert yaml.safe_load(target.read_text(encoding="utf-8"))["version"] == "1.1"
     target.write_text("# my edits\n", encoding="utf-8")
     code, _, stderr = run_cli("amend", str(source))
     assert code == 1 and "already exists: not overwritten" in stderr
@@ -615,3 +617,34 @@ def test_explicit_scalar_tags_on_wrong_values(scratch_project: Scratch, run_cli,
     code, findings = check(run_cli, scratch_project)
     hit = one(findings, "Expected a date like 2025-09-19")
     assert code == 1 and (hit["line"], hit["field"]) == (4, "date")
+
+
+def _seal(magic: bytes, body: bytes) -> bytes:
+    return magic + hashlib.sha256(body).digest() + body
+
+
+def test_planted_parse_cache_never_runs_code(scratch_project: Scratch, run_cli, tmp_path: Path) -> None:
+    import pickle
+    scratch_project.crc()
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+    cache = scratch_project.root / ".dealdocs-cache" / "parsed.bin"
+    cache.parent.mkdir()
+    for magic in (b"DDP1", b"DDP2"):
+        cache.write_bytes(_seal(magic, pickle.dumps({"x": Payload()})))
+        code, findings = check(run_cli, scratch_project)
+        assert (code, findings) == (0, []) and not marker.exists()
+
+
+def test_parse_cache_refuses_values_the_loader_would_refuse(scratch_project: Scratch, run_cli) -> None:
+    scratch_project.crc()
+    assert check(run_cli, scratch_project) == (0, [])
+    cache = scratch_project.root / ".dealdocs-cache" / "parsed.bin"
+    entries = json.loads(cache.read_bytes()[36:])
+    for data, _ in entries.values():
+        data["facts"] = ["pasted\x07 from a terminal"]  # would give a '1 facts' warning if used
+    cache.write_bytes(_seal(b"DDP2", json.dumps(entries).encode("utf-8")))
+    assert check(run_cli, scratch_project) == (0, [])
