@@ -161,9 +161,26 @@ def load_crcs(root: Path, limits: Limits) -> tuple[list[CrcDoc], list[Finding]]:
                                     "change the version, date or client_code"))
             continue
         names[doc.name.lower()] = loaded.path
+        findings += single_line_findings(doc)
         findings += rules.crc_findings(doc)
         docs.append(doc)
     return docs, findings
+
+
+def single_line_findings(doc: CrcDoc) -> list[Finding]:
+    """Line breaks in fields that become e-mail headers, invitation fields or file names."""
+    crc = doc.crc
+    fields: list[tuple[tuple, Optional[str]]] = [(("client",), crc.client), (("client_code",), crc.client_code),
+                                                  (("opportunity",), crc.opportunity), (("subject",), crc.subject)]
+    for side in ("client", "vendor"):
+        for i, person in enumerate(getattr(crc.participants, side)):
+            fields += [(("participants", side, i, key), getattr(person, key)) for key in ("name", "role")]
+    if crc.next_step:
+        fields += [(("next_step", key), getattr(crc.next_step, key)) for key in ("owner_client", "owner_vendor")]
+    return [Finding(doc.source.path, doc.source.line(loc), ERROR, field_path(loc),
+                    "line break in a one-line field (it goes into the e-mail headers and the invitation): "
+                    "write it on one line")
+            for loc, value in fields if value and ("\n" in value or "\r" in value)]
 
 
 def load_cards(root: Path, limits: Limits) -> tuple[list[CardDoc], list[Finding]]:

@@ -648,3 +648,17 @@ def test_parse_cache_refuses_values_the_loader_would_refuse(scratch_project: Scr
         data["facts"] = ["pasted\x07 from a terminal"]  # would give a '1 facts' warning if used
     cache.write_bytes(_seal(b"DDP2", json.dumps(entries).encode("utf-8")))
     assert check(run_cli, scratch_project) == (0, [])
+
+
+@pytest.mark.parametrize("old, new, line, field", [
+    ("client: ACME SAS", 'client: "ACME\\nBcc: evil@example.com"', 1, "client"),
+    ("{name: M. Dubois,", '{name: "M. Dubois\\r\\nBcc: evil@example.com",', 11, "participants.client[0].name"),
+    ("subject: Découverte ACME", 'subject: "Découverte\\nX-Evil: 1"', 7, "subject"),
+])
+def test_line_breaks_cannot_reach_mail_headers(scratch_project: Scratch, run_cli, tmp_path: Path,
+                                               old: str, new: str, line: int, field: str) -> None:
+    scratch_project.crc(replace={old: new})
+    code, findings = check(run_cli, scratch_project)
+    hit = one(findings, "line break in a one-line field")
+    assert code == 1 and (hit["line"], hit["field"]) == (line, field)
+    assert build(run_cli, scratch_project, tmp_path / "site")[0] == 1 and not (tmp_path / "site").exists()
