@@ -198,8 +198,11 @@ def input_fingerprint(root: Path, as_of: date, strict: bool) -> str:
     paths = [p for folder in ("content", "templates") if (root / folder).is_dir()
              for p in (root / folder).rglob("*") if p.is_file()]
     paths += [p for p in (root / "mkdocs.yml", root / "crc.lock") if p.is_file()]
+    home = root.resolve()
     for path in sorted(paths):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        inside = path.resolve().is_relative_to(home)  # a link out of the repository is refused, never read
+        data = hashlib.sha256(path.read_bytes()).digest() if inside else b"outside"
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + data)
     return digest.hexdigest()
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 DEFAULTS = Path(str(resources.files("generator").joinpath("default_templates")))
 
@@ -18,7 +19,8 @@ def environment(root: Optional[Path]) -> jinja2.Environment:
     if root is not None and (root / "templates").is_dir():
         loaders.append(jinja2.FileSystemLoader(str(root / "templates")))
     loaders.append(jinja2.FileSystemLoader(str(DEFAULTS)))
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+    cls = SandboxedEnvironment if len(loaders) > 1 else jinja2.Environment  # user templates cannot run code
+    env = cls(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     return env

@@ -662,3 +662,19 @@ def test_line_breaks_cannot_reach_mail_headers(scratch_project: Scratch, run_cli
     hit = one(findings, "line break in a one-line field")
     assert code == 1 and (hit["line"], hit["field"]) == (line, field)
     assert build(run_cli, scratch_project, tmp_path / "site")[0] == 1 and not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("template", ["templates/crc.html.j2", "templates/crc.docx"])
+def test_templates_cannot_run_code(scratch_project: Scratch, run_cli, tmp_path: Path, template: str) -> None:
+    """Templates live in the repository like the content: they are sandboxed."""
+    scratch_project.crc()
+    marker = tmp_path / "pwned"
+    attack = f"{{{{ cycler.__init__.__globals__.os.system('touch {marker}') }}}}"
+    if template.endswith(".docx"):
+        (scratch_project.root / "templates").mkdir()
+        (scratch_project.root / template).write_bytes(_word_template(NAME_RUN, f"<w:r><w:t>{attack}</w:t></w:r>"))
+    else:
+        scratch_project.write(template, f"<p>{attack}</p>\n")
+    code, stdout, _ = build(run_cli, scratch_project, tmp_path / "site")
+    assert code == 1 and not marker.exists()
+    assert f"{template}:1: error:" in stdout and "unsafe" in stdout

@@ -42,8 +42,16 @@ def write_zip(entries: list[tuple[str, bytes]]) -> bytes:
     return out.getvalue()
 
 
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+def _environment(sandboxed: bool = True) -> jinja2.Environment:
+    """Jinja for Word XML; sandboxed unless the template is the built-in one (a user's cannot run code)."""
+    from jinja2.sandbox import SandboxedEnvironment
+    cls = SandboxedEnvironment if sandboxed else jinja2.Environment
+    return cls(autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def _builtin(template: Path) -> bool:
+    from ..templates import DEFAULTS
+    return template.resolve().is_relative_to(DEFAULTS.resolve())
 
 
 def _explain(display: str, exc: Exception) -> RenderError:
@@ -66,6 +74,7 @@ class DocxRenderer:
 
     def __init__(self, template: Path, display: str) -> None:
         self.display = display
+        self.sandboxed = not _builtin(template)
         try:
             self.template_bytes = template.read_bytes()
         except OSError as exc:
@@ -81,7 +90,7 @@ class DocxRenderer:
         tpl = DocxTemplate(io.BytesIO(self.template_bytes))
         tpl.render_init()
         self._tpl = tpl
-        env = _environment()
+        env = _environment(self.sandboxed)
         with zipfile.ZipFile(io.BytesIO(self.template_bytes)) as zf:
             self._entries = [(i.filename, zf.read(i.filename)) for i in zf.infolist()]
         self._parts: dict[str, jinja2.Template] = {}
