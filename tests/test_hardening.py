@@ -391,14 +391,12 @@ def test_kill_between_the_two_renames_is_repaired(built, run_cli, monkeypatch: p
     assert tree(out) == before                                  # ...and still puts the output back
 
 
-def _copy_sample(tmp_path: Path) -> Path:
+def _bulk_project(tmp_path: Path, count: int = 16) -> Path:
+    """A repository of count CRCs: enough documents for a build to last a moment."""
     root = tmp_path / "repo"
-    shutil.copytree(REPO / "content", root / "content")
-    if (REPO / "crc.lock").is_file():
-        shutil.copy(REPO / "crc.lock", root / "crc.lock")
-    crc_dir = root / "content" / "crc" / "bulk"
-    crc_dir.mkdir(parents=True, exist_ok=True)
-    for i in range(40):  # enough documents for the build to last a moment
+    crc_dir = root / "content" / "crc"
+    crc_dir.mkdir(parents=True)
+    for i in range(count):
         body = textwrap.dedent(GOOD_CRC).replace("client_code: ACME", f"client_code: BULK{i}")
         (crc_dir / f"bulk-{i}.yaml").write_text(body.replace("opportunity: OPP-2025-014", f"opportunity: OPP-B-{i}"),
                                                 encoding="utf-8")
@@ -411,14 +409,14 @@ def _cli(root: Path, out: Path, *extra: str) -> list[str]:
 
 
 def test_build_killed_with_sigkill_keeps_the_previous_output(tmp_path: Path) -> None:
-    root = _copy_sample(tmp_path)
+    root = _bulk_project(tmp_path)
     out = tmp_path / "site"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     first = subprocess.run(_cli(root, out, "--jobs", "1"), cwd=REPO, env=env, capture_output=True, text=True)
     assert first.returncode == 0, first.stdout + first.stderr
     before = tree(out)
     shutil.rmtree(root / ".dealdocs-cache")
-    (root / "content" / "crc" / "bulk" / "bulk-0.yaml").unlink()
+    (root / "content" / "crc" / "bulk-0.yaml").unlink()
     proc = subprocess.Popen(_cli(root, out, "--jobs", "1"), cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     staging = tmp_path / ".site.staging"
@@ -430,13 +428,15 @@ def test_build_killed_with_sigkill_keeps_the_previous_output(tmp_path: Path) -> 
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the build finished before it could be killed"
     assert tree(out) == before
-    again = subprocess.run(_cli(root, out), cwd=REPO, env=env, capture_output=True, text=True)
+    again = subprocess.run(_cli(root, out, "--jobs", "1"), cwd=REPO, env=env, capture_output=True, text=True)
     assert again.returncode == 0, again.stdout + again.stderr
-    reference = tmp_path / "reference"
-    shutil.rmtree(root / ".dealdocs-cache", ignore_errors=True)
-    assert subprocess.run(_cli(root, reference), cwd=REPO, env=env).returncode == 0
-    assert tree(out) == tree(reference)
     assert not staging.exists() and not (tmp_path / ".site.old").exists()
+    index = json.loads((out / "crc" / "index.json").read_text(encoding="utf-8"))
+    assert [row["name"] for row in index] == sorted(f"CRC-2025-09-19-BULK{i}-v1.0" for i in range(1, 16))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest) == {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert all(hashlib.sha256((out / rel).read_bytes()).hexdigest() == h for rel, h in manifest.items())
+    assert not any("BULK0-" in rel for rel in manifest)
 
 
 def test_second_build_on_the_same_output_is_refused(built, run_cli) -> None:
@@ -450,7 +450,7 @@ def test_second_build_on_the_same_output_is_refused(built, run_cli) -> None:
 
 
 def test_concurrent_builds_never_corrupt_the_output(tmp_path: Path) -> None:
-    root = _copy_sample(tmp_path)
+    root = _bulk_project(tmp_path)
     out = tmp_path / "site"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     procs = [subprocess.Popen(_cli(root, out, "--jobs", "1"), cwd=REPO, env=env, stdout=subprocess.PIPE,
