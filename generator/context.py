@@ -32,7 +32,7 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
     aligned = None
     if card is not None:
         aligned = crc.crm is not None and not rules.concordance(doc, card)
-    sc = rules.score(crc)
+    sc = rules.score(crc, language)
     deadline = crc.validation.deadline if crc.validation else None
     subject = default_subject(doc, language)
     return {
@@ -89,7 +89,7 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
                   "items": [{"label": i.label, "points": i.points, "max": i.max_points} for i in sc.items],
                   "missing": sc.missing},
         "checklist": [{"label": c.label, "ok": c.ok, "mark": "☑" if c.ok else "☐"}
-                      for c in rules.checklist(crc, aligned)],
+                      for c in rules.checklist(crc, aligned, language)],
         "golden_rule": rules.golden_rule(crc),
         "sent_on": long_date(crc.sent_on, language),
         "validation_deadline": deadline_text(deadline, language),
