@@ -4,10 +4,12 @@ from __future__ import annotations
 import os
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Optional
 
 import yaml
 
 from .custody import write_atomic
+from .jsonschema import header as schema_header
 from .loader import LoadError, parse_yaml, read_text
 from .naming import slug
 
@@ -109,7 +111,8 @@ def new_crc(root: Path, kind: str, client: str, when: date) -> Path:
     while path.exists():
         path = folder / f"{when.isoformat()}-{kind}-{n}.yaml"
         n += 1
-    text = HEADER.format(kind=kind, client=client, date=when.isoformat()) + dump(skeleton(kind, client, when))
+    text = (schema_header("crc", path, root) + HEADER.format(kind=kind, client=client, date=when.isoformat())
+            + dump(skeleton(kind, client, when)))
     _create(path, text)
     return path
 
@@ -153,8 +156,19 @@ def amend(path: Path, major: bool = False) -> Path:
             stem = stem[: -len(suffix)]
     target = path.with_name(f"{stem}-v{new}{path.suffix}")
     header = f"# Amendement de {path.name} : version {old} → {new}. Remplissez amendment.reason.\n"
+    root = content_root(path)
+    if root is not None:
+        header = schema_header("crc", target, root) + header
     _create(target, header + dump(data))
     return target
+
+
+def content_root(path: Path) -> Optional[Path]:
+    """The repository holding path (the parent of its `content` folder), if any."""
+    for parent in path.absolute().parents:
+        if parent.name == "content":
+            return parent.parent
+    return None
 
 
 def _create(path: Path, text: str) -> None:
