@@ -13,6 +13,7 @@ from .models import ERROR, CrcDoc, Finding
 from .pipeline import Progress, Writer, json_bytes, sha256
 from .project import Project
 from .documents import Cache, Job, render_all, template_set
+from .render.crm import write_crm
 
 log = logging.getLogger(__name__)
 
@@ -110,4 +111,5 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     """Write every output; return the findings of rendering."""
     findings, hashes = render_crcs(project, writer, progress, jobs)
     writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
+    write_crm(project, writer)
     return findings
