@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any, Optional
 
 from . import rules
-from .i18n import deadline_text, labels, long_date, money, short_date
+from .i18n import LABELS, deadline_text, labels, long_date, money, percent, short_date
 from .models import Card, CrcDoc, Participant
 
 
@@ -40,7 +40,7 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
         "L": lab,
         "name": doc.name,
         "source": doc.source.path,
-        "title": subject if subject.lower().startswith(lab["report"].lower())
+        "title": subject if any(subject.lower().startswith(t["report"].lower()) for t in LABELS.values())
         else f"{lab['report']} — {subject} — {long_date(crc.date, language)}",
         "subject": subject,
         "type": crc.type,
@@ -81,7 +81,7 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
         "keywords_text": ", ".join(crc.keywords),
         "crm": None if crc.crm is None else {
             "stage": crc.crm.stage or "",
-            "probability": f"{crc.crm.probability} %" if crc.crm.probability is not None else "",
+            "probability": percent(crc.crm.probability, language),
             "amount": money(crc.crm.amount, language),
             "close_date": short_date(crc.crm.close_date, language),
         },

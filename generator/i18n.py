@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
+from typing import Any, Optional
 
 from babel.dates import format_date as _format_date
 from babel.numbers import format_decimal
@@ -146,8 +146,35 @@ def deadline_text(value: Optional[datetime], language: str = "fr") -> str:
 
 
 def money(amount: Optional[float], language: str = "fr") -> str:
-    """`28 000 €`."""
+    """`28 000 €` / `€28,000`."""
     if amount is None:
         return ""
-    text = format_decimal(round(amount), locale="fr_FR" if language == "fr" else "en_GB")
+    if language == "en":
+        return f"€{format_decimal(round(amount), locale='en_GB')}"
+    text = format_decimal(round(amount), locale="fr_FR")
     return f"{text} €".replace("\u202f", " ").replace("\xa0", " ")
+
+
+def percent(value: Optional[int], language: str = "fr") -> str:
+    """`40 %` / `40%`."""
+    if value is None:
+        return ""
+    return f"{value}%" if language == "en" else f"{value} %"
+
+
+def email_text(ctx: dict[str, Any]) -> tuple[str, str]:
+    """The subject and plain-text body of the e-mail sending a CRC, from its view model."""
+    lab = ctx["L"]
+    subject = lab["email_subject"].format(subject=ctx["subject"], date=ctx["date"])
+    lines = [lab["email_greeting"], "", lab["email_intro"].format(date=ctx["date"], name=ctx["name"])]
+    if ctx.get("decisions"):
+        lines += ["", lab["email_decisions"], *(f"- {d}" for d in ctx["decisions"])]
+    step = ctx.get("next_step")
+    if step and step.get("action") and step.get("when"):
+        lines += ["", lab["email_next_step"].format(action=step["action"], when=step["when"])]
+    lines += ["", ctx["validation_request"], "", lab["email_closing"]]
+    signer = next((p["name"] for p in ctx.get("vendor", [])), "")
+    if signer:
+        lines.append(signer)
+    lines += ["", lab["email_attachment"].format(file=f"{ctx['name']}.docx")]
+    return subject, "\n".join(lines) + "\n"
