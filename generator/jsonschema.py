@@ -18,7 +18,8 @@ from . import models
 from .i18n import LABELS
 from .models import Board, Card, Crc, KbFrontMatter
 
-DRAFT = "https://json-schema.org/draft/2020-12/schema"
+# Draft 7: the draft VS Code's YAML extension (yaml-language-server) fully supports.
+DRAFT = "http://json-schema.org/draft-07/schema#"
 SCHEMA_DIR = "schemas"
 
 # (file name, model, title) of every schema written by `dealdocs schema`.
@@ -103,8 +104,14 @@ def _walk(node: Any, fn: Callable[[dict[str, Any], Optional[str]], None], model:
 
 
 def _tidy(node: dict[str, Any], model: Optional[str]) -> None:
-    """Drop pydantic's English titles, add enum labels and missing descriptions."""
+    """Drop pydantic's English titles, add enum labels and missing descriptions, speak draft 7."""
     node.pop("title", None)
+    if "$ref" in node:
+        ref = node.pop("$ref").replace("#/$defs/", "#/definitions/")
+        if node:  # draft 7 ignores the siblings of $ref: keep them beside an allOf
+            node["allOf"] = [{"$ref": ref}]
+        else:
+            node["$ref"] = ref
     if "enum" in node:
         labels = [ENUM_LABELS.get(str(v), "") for v in node["enum"]]
         if any(labels):
@@ -116,7 +123,7 @@ def _tidy(node: dict[str, Any], model: Optional[str]) -> None:
 
 def _column_enum(schema: dict[str, Any], keys: Sequence[str]) -> None:
     """Offer the board's column keys where a card names a column."""
-    defs = schema.get("$defs", {})
+    defs = schema.get("definitions", {})
     targets = [schema["properties"].get("column")]
     targets.append(defs.get("HistoryEntry", {}).get("properties", {}).get("column"))
     for prop in targets:
@@ -130,6 +137,8 @@ def model_schema(kind: str, column_keys: Sequence[str] = ()) -> dict[str, Any]:
     _, model, title = KINDS[kind]
     body = model.model_json_schema(by_alias=True, schema_generator=_Generator, mode="validation")
     _walk(body, _tidy, model.__name__)
+    if "$defs" in body:
+        body["definitions"] = body.pop("$defs")
     if kind == "card" and column_keys:
         _column_enum(body, column_keys)
     head = {"$schema": DRAFT, "title": title,

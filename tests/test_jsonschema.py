@@ -32,14 +32,16 @@ def load(text: str) -> object:
 
 
 def errors(kind: str, data: object) -> list[str]:
-    validator = jsonschema.Draft202012Validator(model_schema(kind, KEYS),
-                                                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    validator = jsonschema.Draft7Validator(model_schema(kind, KEYS),
+                                           format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
     return [e.message for e in validator.iter_errors(data)]
 
 
 def test_schemas_are_valid_json_schemas() -> None:
     for schema in all_schemas(KEYS).values():
-        jsonschema.Draft202012Validator.check_schema(schema)
+        assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+        jsonschema.Draft7Validator.check_schema(schema)
+        assert "$defs" not in json.dumps(schema)  # draft 7 keeps definitions under "definitions"
 
 
 def test_schemas_carry_french_descriptions_enums_and_patterns() -> None:
@@ -50,9 +52,9 @@ def test_schemas_carry_french_descriptions_enums_and_patterns() -> None:
     assert crc["properties"]["date"]["format"] == "date"
     assert crc["properties"]["version"]["pattern"] == r"^\d+\.\d+$"
     assert crc["additionalProperties"] is False
-    step = crc["$defs"]["NextStep"]["properties"]
+    step = crc["definitions"]["NextStep"]["properties"]
     assert step["time"]["anyOf"][0]["pattern"].startswith(r"^\d{1,2}")
-    deadline = crc["$defs"]["Validation"]["properties"]["deadline"]["anyOf"][0]
+    deadline = crc["definitions"]["Validation"]["properties"]["deadline"]["anyOf"][0]
     assert "format" not in deadline and deadline["examples"] == ["2025-09-24 17:00"]
     card = model_schema("card", KEYS)
     assert "class" in card["properties"] and "class_" not in card["properties"]
