@@ -22,12 +22,12 @@ from .models import Board, Card, Crc, KbFrontMatter
 DRAFT = "http://json-schema.org/draft-07/schema#"
 SCHEMA_DIR = "schemas"
 
-# (file name, model, title) of every schema written by `dealdocs schema`.
-KINDS: dict[str, tuple[str, type[BaseModel], str]] = {
-    "crc": ("crc.schema.json", Crc, "CRC — compte rendu commercial (content/crc/**/*.yaml)"),
-    "card": ("card.schema.json", Card, "Carte d'opportunité Kanban (content/cards/**/*.yaml)"),
-    "board": ("board.schema.json", Board, "Tableau Kanban (content/board.yaml)"),
-    "kb": ("kb.schema.json", KbFrontMatter, "En-tête d'une page de la base de connaissances (content/kb/**/*.md)"),
+# (file name, model, title, files it describes) of every schema written by `dealdocs schema`.
+KINDS: dict[str, tuple[str, type[BaseModel], str, str]] = {
+    "crc": ("crc.schema.json", Crc, "CRC — compte rendu commercial", "content/crc/**/*.yaml"),
+    "card": ("card.schema.json", Card, "Carte d'opportunité", "content/cards/**/*.yaml"),
+    "board": ("board.schema.json", Board, "Tableau Kanban", "content/board.yaml"),
+    "kb": ("kb.schema.json", KbFrontMatter, "Page de la base de connaissances", "en-tête de content/kb/**/*.md"),
 }
 
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
@@ -134,15 +134,14 @@ def _column_enum(schema: dict[str, Any], keys: Sequence[str]) -> None:
 
 def model_schema(kind: str, column_keys: Sequence[str] = ()) -> dict[str, Any]:
     """The JSON Schema of one record kind (crc, card, board, kb)."""
-    _, model, title = KINDS[kind]
+    _, model, title, files = KINDS[kind]
     body = model.model_json_schema(by_alias=True, schema_generator=_Generator, mode="validation")
     _walk(body, _tidy, model.__name__)
     if "$defs" in body:
         body["definitions"] = body.pop("$defs")
     if kind == "card" and column_keys:
         _column_enum(body, column_keys)
-    head = {"$schema": DRAFT, "title": title,
-            "description": (model.__doc__ or "").strip()}
+    head = {"$schema": DRAFT, "title": title, "description": f"{title} ({files}). Généré par `dealdocs schema`."}
     return {**head, **body}
 
 
