@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="warnings are errors")
     p.add_argument("--as-of", type=parse_date, help="today's date for ages, metrics and the board")
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes for Word rendering")
+    p.add_argument("--no-cache", action="store_true", help="ignore and do not write .dealdocs-cache/")
 
     p = command("new", "write a new CRC file from the type's template and print its path")
     p.add_argument("kind", choices=("crc",), help="what to create")
@@ -185,7 +186,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     progress, stop = _progress(args.quiet)
     try:
         result = build(args.root, out, args.as_of or default_as_of(args.root), strict=args.strict,
-                       progress=progress, jobs=args.jobs)
+                       progress=progress, jobs=args.jobs, use_cache=not args.no_cache)
     except BuildError as exc:
         stop()
         print(f"error: {exc}", file=sys.stderr)
@@ -196,7 +197,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"build failed: {_summary(result.findings)}; {out} left as it was", file=sys.stderr)
         return EXIT_CONTENT
     if not args.quiet:
-        print(f"built {result.written} files into {out} ({_summary(result.findings)})", file=sys.stderr)
+        done = "up to date" if result.up_to_date else f"built {result.written} files into"
+        print(f"{done} {out} ({_summary(result.findings)})", file=sys.stderr)
     return EXIT_OK
 
 
@@ -232,7 +234,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
         print("crc.lock is corrupted: not rewritten", file=sys.stderr)
         return EXIT_CONTENT
     lines, added = custody.lock_lines(docs, entries)
-    if added:
+    if added or entries:
         custody.write_lock(args.root, lines)
     for name in added:
         print(f"locked {name}")
@@ -318,3 +320,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        from .timing import dump_if_requested
+        dump_if_requested()

@@ -21,7 +21,8 @@ def default_subject(doc: CrcDoc, language: str = "fr") -> str:
 
 
 def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
-                history: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
+                history: Optional[list[dict[str, Any]]] = None,
+                stage_titles: Optional[dict[str, str]] = None) -> dict[str, Any]:
     """Everything a CRC output shows, as plain, already-formatted values."""
     crc, lab = doc.crc, labels(language)
     client_people = crc.participants.client
@@ -80,7 +81,7 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
         "keywords": list(crc.keywords),
         "keywords_text": ", ".join(crc.keywords),
         "crm": None if crc.crm is None else {
-            "stage": crc.crm.stage or "",
+            "stage": (stage_titles or {}).get(crc.crm.stage or "", crc.crm.stage or ""),
             "probability": percent(crc.crm.probability, language),
             "amount": money(crc.crm.amount, language),
             "close_date": short_date(crc.crm.close_date, language),

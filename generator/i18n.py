@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Optional
 
 from babel.dates import format_date as _format_date
 from babel.numbers import format_decimal
@@ -32,6 +32,8 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "Brouillon", "sent": "Envoyé", "validated": "Validé", "corrected": "Corrigé",
         "client_ms": "Jalon client", "internal_ms": "Jalon interne", "calendar_ms": "Contrainte calendaire",
         "value_ms": "Échéance de valeur", "versions": "Historique des versions", "changes": "Modifications depuis la version précédente",
+        "fingerprint": "Empreinte (sha256)", "locked": "verrouillée dans crc.lock", "not_locked": "non verrouillée",
+        "reason": "Motif", "no_change": "Aucune modification du contenu.",
         "at": "à", "golden_rule": "Règle d'or respectée : jalon daté, responsable nommé, échéance.",
         # quality score (rules.score): item labels and what to do to reach 10
         "score_objective": "Objectif en une phrase", "hint_objective": "Écrire l'objectif en une seule phrase",
@@ -54,14 +56,6 @@ LABELS: dict[str, dict[str, str]] = {
         "check_step": "Prochaine étape datée, responsables identifiés",
         "check_risks": "1–2 risques et leur plan de levée", "check_evidence": "Pièces / preuves référencées",
         "check_crm": "Aligné CRM (étape, probabilité)", "check_validation": "Validation client demandée (échéance)",
-        # e-mail draft sent with the CRC
-        "email_subject": "Compte rendu — {subject} — {date}",
-        "email_greeting": "Bonjour,",
-        "email_intro": "Vous trouverez ci-joint le compte rendu de notre réunion du {date} ({name}).",
-        "email_decisions": "Décisions prises :",
-        "email_next_step": "Prochaine étape : {action}, le {when}.",
-        "email_closing": "Bien cordialement,",
-        "email_attachment": "Pièce jointe : {file}",
     },
     "en": {
         "report": "Meeting report",
@@ -87,6 +81,8 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "Draft", "sent": "Sent", "validated": "Validated", "corrected": "Corrected",
         "client_ms": "Client milestone", "internal_ms": "Internal milestone", "calendar_ms": "Calendar constraint",
         "value_ms": "Value milestone", "versions": "Version history", "changes": "Changes since the previous version",
+        "fingerprint": "Fingerprint (sha256)", "locked": "locked in crc.lock", "not_locked": "not locked",
+        "reason": "Reason", "no_change": "No change to the content.",
         "at": "at", "golden_rule": "Golden rule met: dated milestone, named owner, due date.",
         "score_objective": "Objective in one sentence", "hint_objective": "Write the objective as one sentence",
         "score_facts": "5 to 7 key facts",
@@ -107,13 +103,6 @@ LABELS: dict[str, dict[str, str]] = {
         "check_step": "Next step dated, owners named",
         "check_risks": "1–2 risks with their mitigation", "check_evidence": "Attachments / evidence referenced",
         "check_crm": "Aligned with the CRM (stage, probability)", "check_validation": "Client validation requested (deadline)",
-        "email_subject": "Meeting report — {subject} — {date}",
-        "email_greeting": "Hello,",
-        "email_intro": "Please find attached the report of our meeting on {date} ({name}).",
-        "email_decisions": "Decisions made:",
-        "email_next_step": "Next step: {action}, on {when}.",
-        "email_closing": "Kind regards,",
-        "email_attachment": "Attachment: {file}",
     },
 }
 
@@ -160,21 +149,3 @@ def percent(value: Optional[int], language: str = "fr") -> str:
     if value is None:
         return ""
     return f"{value}%" if language == "en" else f"{value} %"
-
-
-def email_text(ctx: dict[str, Any]) -> tuple[str, str]:
-    """The subject and plain-text body of the e-mail sending a CRC, from its view model."""
-    lab = ctx["L"]
-    subject = lab["email_subject"].format(subject=ctx["subject"], date=ctx["date"])
-    lines = [lab["email_greeting"], "", lab["email_intro"].format(date=ctx["date"], name=ctx["name"])]
-    if ctx.get("decisions"):
-        lines += ["", lab["email_decisions"], *(f"- {d}" for d in ctx["decisions"])]
-    step = ctx.get("next_step")
-    if step and step.get("action") and step.get("when"):
-        lines += ["", lab["email_next_step"].format(action=step["action"], when=step["when"])]
-    lines += ["", ctx["validation_request"], "", lab["email_closing"]]
-    signer = next((p["name"] for p in ctx.get("vendor", [])), "")
-    if signer:
-        lines.append(signer)
-    lines += ["", lab["email_attachment"].format(file=f"{ctx['name']}.docx")]
-    return subject, "\n".join(lines) + "\n"

@@ -6,16 +6,23 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, Optional
 
-from . import custody
+from . import custody, diff
 from .context import crc_context
 from .i18n import labels, long_date
 from .models import ERROR, CrcDoc, Finding
 from .pipeline import Progress, Writer, json_bytes, sha256
 from .project import Project
-from .documents import Cache, Job, render_all, template_set
+from .timing import measure
+from .documents import EXTRA_OUTPUTS, Cache, Job, render_all, template_set
+from .render import email as email_render, ics, redline
+from .render.metrics_page import write_metrics
 from .render.crm import write_crm
 
 log = logging.getLogger(__name__)
+
+for _hook in (redline.redline_output, email_render.email_output, ics.ics_output):  # per-CRC companions
+    if _hook not in EXTRA_OUTPUTS:
+        EXTRA_OUTPUTS.append(_hook)
 
 
 def base_name(name: str) -> str:
@@ -33,27 +40,40 @@ def version_chains(docs: list[CrcDoc]) -> dict[str, list[CrcDoc]]:
     return chains
 
 
-def history_rows(chain: list[CrcDoc], language: str) -> list[dict[str, Any]]:
-    """The version history shown on every version's page."""
+def history_rows(chain: list[CrcDoc], language: str,
+                 lock: Optional[dict[str, custody.LockEntry]] = None) -> list[dict[str, Any]]:
+    """The version history shown on every version's page: sent date, reason, locked record hash."""
     lab = labels(language)
+    lock = lock or {}
     return [{"name": d.name, "version": d.crc.version, "date": long_date(d.crc.sent_on, language),
              "status": d.crc.status, "status_label": lab[d.crc.status],
              "reason": d.crc.amendment.reason if d.crc.amendment and d.crc.amendment.reason else "",
-             "sha256": custody.record_hash(d.crc)} for d in chain]
+             "sha256": lock[d.name].sha256 if d.name in lock else custody.record_hash(d.crc) if d.crc.sent_on else "",
+             "locked": d.name in lock} for d in chain]
 
 
 def crc_contexts(project: Project) -> list[tuple[CrcDoc, dict[str, Any]]]:
     """The view model of every CRC, in name order."""
+    from .rules import latest_by_opportunity
     language = project.settings.language
     cards = project.cards_by_id
     chains = version_chains(project.crcs)
+    latest = {d.name for d in latest_by_opportunity(project.crcs).values()}
+    titles = {c.key: c.title for c in project.board.columns} if project.board else {}
     out = []
     for doc in sorted(project.crcs, key=lambda d: d.name):
-        card = cards.get(doc.crc.opportunity or "")
+        card = cards.get(doc.crc.opportunity or "") if doc.name in latest else None
         chain = chains[base_name(doc.name)]
-        ctx = crc_context(doc, language, card.card if card else None,
-                          history_rows(chain, language) if len(chain) > 1 else [])
+        ctx = crc_context(doc, language, card.card if card else None, history_rows(chain, language, project.lock),
+                          titles)
+        ctx["sent_on_iso"] = doc.crc.sent_on.isoformat() if doc.crc.sent_on else ""
         out.append((doc, ctx))
+    by_name = {doc.name: ctx for doc, ctx in out}
+    for doc, ctx in out:
+        chain = chains[base_name(doc.name)]
+        i = chain.index(doc)
+        if i > 0:
+            ctx["changes"] = diff.changes(by_name[chain[i - 1].name], ctx)
     return out
 
 
@@ -79,14 +99,16 @@ def render_crcs(project: Project, writer: Writer, progress: Optional[Progress] =
     except OSError as exc:
         return [Finding("templates/crc.docx", 1, ERROR, "", f"cannot read the Word template: {exc}")], {}
     cache = Cache(project.root, enabled=use_cache)
-    results, errors = render_all(crc_jobs(project), templates, cache, jobs, progress)
+    with measure("word+html"):
+        results, errors = render_all(crc_jobs(project), templates, cache, jobs, progress)
     findings = [Finding(t, line, ERROR, "", msg) for t, line, msg in errors]
     hashes: dict[str, str] = {}
-    for name in sorted(results):
-        for rel, data in sorted(results[name].items()):
-            writer.write(rel, data)
-            if rel == f"crc/{name}.docx":
-                hashes[name] = sha256(data)
+    with measure("write"):
+        for name in sorted(results):
+            for rel, data in sorted(results[name].items()):
+                writer.write(rel, data)
+                if rel == f"crc/{name}.docx":
+                    hashes[name] = sha256(data)
     log.info("documents: %d rendered, %d from cache", cache.misses, cache.hits)
     return findings, hashes
 
@@ -107,9 +129,12 @@ def crc_index(project: Project, hashes: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def generate(project: Project, as_of: date, writer: Writer, progress: Optional[Progress] = None,
-             jobs: Optional[int] = None) -> list[Finding]:
+             jobs: Optional[int] = None, use_cache: bool = True) -> list[Finding]:
     """Write every output; return the findings of rendering."""
-    findings, hashes = render_crcs(project, writer, progress, jobs)
-    writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
+    findings, hashes = render_crcs(project, writer, progress, jobs, use_cache)
+    with measure("index+manifest"):
+        writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
+    with measure("metrics"):
+        findings += write_metrics(project, as_of, writer)
     write_crm(project, writer)
     return findings

@@ -184,6 +184,8 @@ def crc_findings(doc: CrcDoc) -> list[Finding]:
     if not _validation_requested(crc):
         add(WARNING, ("validation",) if crc.validation else (),
             "no validation requested: add validation.deadline (\"Merci de répondre VALIDÉ… avant\")")
+    from .render.email import recipient_findings
+    out += recipient_findings(doc)
     return out
 
 

@@ -148,3 +148,27 @@ def test_new_crc_skeleton(scratch_project: Scratch, run_cli) -> None:
     code, out, _ = run_cli("check", "--root", str(scratch_project.root), "--as-of", "2025-10-02")
     assert code == 1
     assert "placeholder « À COMPLÉTER » left" in out and "golden rule" in out
+
+
+def test_noop_rebuild_is_up_to_date_and_edit_rebuilds(scratch_project: Scratch, run_cli, tmp_path: Path) -> None:
+    path = scratch_project.crc()
+    out = tmp_path / "site"
+    assert build(scratch_project, run_cli, out) == 0
+    before = tree(out)
+    code, _, err = run_cli("build", "--root", str(scratch_project.root), "--out", str(out), "--as-of", AS_OF)
+    assert code == 0 and "up to date" in err
+    assert tree(out) == before
+    path.write_text(path.read_text(encoding="utf-8").replace("Brief besoins", "Brief des besoins"), encoding="utf-8")
+    code, _, err = run_cli("build", "--root", str(scratch_project.root), "--out", str(out), "--as-of", AS_OF)
+    assert code == 0 and "up to date" not in err
+    assert "Brief des besoins" in docx_text(out / "crc" / f"{NAME}.docx")
+    (out / "crc" / f"{NAME}.html").unlink()
+    code, _, err = run_cli("build", "--root", str(scratch_project.root), "--out", str(out), "--as-of", AS_OF)
+    assert "up to date" not in err and (out / "crc" / f"{NAME}.html").is_file()
+
+
+def test_no_cache_build_matches_cached(scratch_project: Scratch, run_cli, tmp_path: Path) -> None:
+    scratch_project.crc()
+    assert build(scratch_project, run_cli, tmp_path / "a") == 0
+    assert build(scratch_project, run_cli, tmp_path / "b", "--no-cache") == 0
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
