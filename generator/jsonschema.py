@@ -141,6 +141,9 @@ def model_schema(kind: str, column_keys: Sequence[str] = ()) -> dict[str, Any]:
         body["definitions"] = body.pop("$defs")
     if kind == "card" and column_keys:
         _column_enum(body, column_keys)
+    if kind == "crc" and column_keys:
+        stage = body["definitions"]["Crm"]["properties"]["stage"]["anyOf"][0]
+        stage["examples"] = list(column_keys)  # offered, not enforced: check does not reject other stages
     head = {"$schema": DRAFT, "title": title, "description": f"{title} ({files}). Généré par `dealdocs schema`."}
     return {**head, **body}
 
