@@ -13,17 +13,11 @@ from .models import ERROR, CrcDoc, Finding
 from .pipeline import Progress, Writer, json_bytes, sha256
 from .project import Project
 from .timing import measure
-from .documents import EXTRA_OUTPUTS, Cache, Job, render_all, template_set
-from .render import email as email_render, ics, redline
+from .documents import Cache, Job, render_all, template_set
 from .render.metrics_page import write_metrics
 from .render.crm import write_crm
 
 log = logging.getLogger(__name__)
-
-for _hook in (redline.redline_output, email_render.email_output, ics.ics_output):  # per-CRC companions
-    if _hook not in EXTRA_OUTPUTS:
-        EXTRA_OUTPUTS.append(_hook)
-
 
 def base_name(name: str) -> str:
     """`CRC-2025-09-19-ACME-v1.1` → `CRC-2025-09-19-ACME`."""

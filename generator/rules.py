@@ -168,7 +168,7 @@ def crc_findings(doc: CrcDoc) -> list[Finding]:
         if missing:
             add(ERROR, ("deliverables", i), f"deliverable {d.what!r} has no {' or '.join(missing)}: "
                 "a deliverable needs an issuer (`by`) and a date (`due`)")
-    if crc.sent_on and not sent_in_time(crc):
+    if crc.sent_on and not sent_in_time(crc) and crc.major_minor == (crc.major_minor[0], 0):
         add(WARNING, ("sent_on",), f"sent on {crc.sent_on.isoformat()}, later than J+1 "
             f"({(crc.date + timedelta(days=1)).isoformat()}): send the CRC within 24 h")
     if len(crc.risks) > 3:

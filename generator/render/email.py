@@ -144,7 +144,7 @@ def build_message(ctx: dict[str, Any], text: str, html: str, docx: bytes) -> byt
 
 
 def email_output(job: Any, docx_bytes: bytes, renderers: dict[str, Any]) -> dict[str, bytes]:
-    """documents.EXTRA_OUTPUTS hook: crc/<NAME>.eml with the .docx attached."""
+    """documents.companions() output: crc/<NAME>.eml with the .docx attached."""
     import jinja2
 
     from . import RenderError

@@ -122,6 +122,6 @@ def description(ctx: dict[str, Any]) -> str:
 
 
 def ics_output(job: Any, docx_bytes: bytes, renderers: dict[str, Any]) -> dict[str, bytes]:
-    """documents.EXTRA_OUTPUTS hook: crc/<NAME>.ics when the next step is dated."""
+    """documents.companions() output: crc/<NAME>.ics when the next step is dated."""
     data = calendar(job.context)
     return {f"crc/{job.name}.ics": data} if data is not None else {}

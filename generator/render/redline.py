@@ -53,7 +53,7 @@ def local(el: etree._Element) -> str:
 
 
 def redline_output(job: Any, docx_bytes: bytes, renderers: dict[str, Any]) -> dict[str, bytes]:
-    """documents.EXTRA_OUTPUTS hook: the redline of every version after the first."""
+    """documents.companions() output: the redline of every version after the first."""
     if job.previous is None:
         return {}
     before = renderers["docx"].render(previous_view(job.previous, job.context))
