@@ -13,6 +13,7 @@ from .models import ERROR, CrcDoc, Finding
 from .pipeline import Progress, Writer, json_bytes, sha256
 from .project import Project
 from .render import RenderError
+from .render.board import write_board
 from .render.docx import DocxRenderer
 from .render.html import HtmlRenderer
 from .templates import display_path, template_path
@@ -103,4 +104,5 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     """Write every output; return the findings of rendering."""
     findings, hashes = render_crcs(project, writer, progress)
     writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
+    findings += write_board(project, as_of, writer)
     return findings
