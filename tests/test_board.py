@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -485,3 +486,51 @@ def test_no_board_writes_nothing(tmp_path: Path) -> None:
         board = None
     assert board_render.write_board(Nothing(), date(2025, 10, 24), Writer(tmp_path)) == []
     assert not (tmp_path / "board").exists()
+
+
+def test_board_pdfs_come_from_the_cache_when_nothing_changed(scratch_project: Scratch, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    pdf_project(scratch_project)
+    when = date(2025, 10, 24)
+    project = load_project(scratch_project.root, when)
+    only = ["board/board.pdf"]
+    assert board_render.write_board(project, when, Writer(tmp_path / "a"), only, use_cache=True) == []
+
+    def boom(*args, **kwargs):
+        raise AssertionError("rendered again")
+    monkeypatch.setattr(board_render.BoardRenderer, "pdf", boom)
+    assert board_render.write_board(project, when, Writer(tmp_path / "b"), only, use_cache=True) == []
+    assert (tmp_path / "a/board/board.pdf").read_bytes() == (tmp_path / "b/board/board.pdf").read_bytes()
+    scratch_project.write("templates/print.css", "@page { size: A5; }\n")      # a template change re-renders
+    with pytest.raises(AssertionError, match="rendered again"):
+        board_render.write_board(project, when, Writer(tmp_path / "c"), only, use_cache=True)
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_teleprospection_example_board(tmp_path: Path) -> None:
+    root = REPO / "examples" / "teleprospection"
+    project = load_project(root, date(2025, 10, 24))
+    assert [f for f in project.findings if f.severity == "error"] == []
+    assert [c.key for c in project.board.columns] == ["a_appeler", "appele", "rappel", "rdv_pris", "closed"]
+    pdfs = render(root, tmp_path)
+    board = text(pdfs["board.pdf"])
+    for title in ("À APPELER", "APPELÉ", "RAPPEL", "RDV PRIS", "GAGNÉ/PERDU"):
+        assert title in board
+    assert re.search(r"WIP \d+/20", board) and re.search(r"WIP \d+/∞", board)
+    assert sizes(pdfs["board.pdf"]) == {(842, 595)}
+    accounts = {d.card.account for d in project.cards if d.card.active}
+    assert accounts and all(a in text(pdfs["cards.pdf"]) for a in accounts)
+
+
+def test_build_writes_the_board_into_the_manifest(scratch_project: Scratch, run_cli, tmp_path: Path) -> None:
+    scratch_project.write("content/board.yaml", BOARD)
+    card(scratch_project)
+    out = tmp_path / "site"
+    code, _, err = run_cli("build", "--root", str(scratch_project.root), "--out", str(out), "--as-of", AS_OF, "-q")
+    assert code == 0, err
+    manifest = json.loads((out / "manifest.json").read_text())
+    for name in ("board", "banners", "labels", "cards"):
+        assert f"board/{name}.pdf" in manifest
+        assert (out / "board" / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"

@@ -1,6 +1,8 @@
 """The printed Kanban board: view models → print HTML (Jinja) → PDF (WeasyPrint)."""
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections import Counter
 from datetime import date
@@ -11,7 +13,7 @@ import jinja2
 
 from .. import rules
 from ..models import ERROR, Board, Card, CardDoc, Finding
-from ..templates import DEFAULTS, display_path, environment, template_path
+from ..templates import DEFAULTS, display_path, environment, file_hash, template_path
 from . import RenderError
 
 log = logging.getLogger(__name__)
@@ -437,10 +439,35 @@ class BoardRenderer:
             raise RenderError(self.css_display, f"PDF rendering of {name} failed: {exc}") from None
 
 
-def write_board(project: Any, as_of: date, writer: Any, only: Optional[Iterable[str]] = None) -> list[Finding]:
+def templates_fingerprint(root: Optional[Path]) -> str:
+    """A hash of the print templates and stylesheet in use, the project's templates/ and the renderer versions."""
+    from .. import __version__
+    try:
+        from importlib.metadata import version
+        weasy = version("weasyprint")
+    except Exception:  # pragma: no cover - metadata missing in odd installs
+        weasy = "?"
+    paths = sorted(DEFAULTS.joinpath("board").glob("*")) + [DEFAULTS / STYLESHEET]
+    if root is not None and (root / "templates").is_dir():
+        paths += sorted(p for p in (root / "templates").rglob("*") if p.is_file())
+    digest = hashlib.sha256(f"{__version__}|{weasy}".encode())
+    for path in paths:
+        digest.update(str(path).encode() + b"\0" + file_hash(path).encode())
+    return digest.hexdigest()
+
+
+def cache_key(name: str, context: dict[str, Any], fingerprint: str) -> str:
+    """The cache key of one board document: its view model and the templates."""
+    payload = json.dumps([name, context, fingerprint], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def write_board(project: Any, as_of: date, writer: Any, only: Optional[Iterable[str]] = None,
+                use_cache: bool = False) -> list[Finding]:
     """board/board.pdf, banners.pdf, labels.pdf and cards.pdf (or `only` those paths); findings for what failed."""
     if project.board is None:
         return []
+    from ..documents import Cache
     wanted = set(DOCUMENTS if only is None else only)
     findings: list[Finding] = []
     try:
@@ -448,11 +475,19 @@ def write_board(project: Any, as_of: date, writer: Any, only: Optional[Iterable[
     except RenderError as exc:
         return [Finding(exc.template, exc.line, ERROR, "", exc.message)]
     context = board_context(project.board, project.cards, as_of, project.settings.language)
+    cache = Cache(project.root, enabled=use_cache)
+    fingerprint = templates_fingerprint(project.root) if use_cache else ""
     for out, name in DOCUMENTS.items():
         if out not in wanted:
             continue
+        key = cache_key(name, context, fingerprint)
+        cached = cache.get(key)
         try:
-            writer.write(out, renderer.pdf(name, context))
+            data = cached[out] if cached and out in cached else renderer.pdf(name, context)
         except RenderError as exc:
             findings.append(Finding(exc.template, exc.line, ERROR, "", exc.message))
+            continue
+        if cached is None:
+            cache.put(key, {out: data})
+        writer.write(out, data)
     return findings
