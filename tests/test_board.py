@@ -289,7 +289,8 @@ def test_concordance_uses_the_latest_crc(scratch_project: Scratch, run_cli) -> N
 
 @pytest.mark.parametrize("amount, text", [
     (28000, "28\u00a0k€"), (30500, "30,5\u00a0k€"), (6000, "6\u00a0k€"), (850, "850\u00a0€"),
-    (1_250_000, "1,25\u00a0M€"), (12_345, "12,3\u00a0k€"), (None, ""),
+    (1_250_000, "1,25\u00a0M€"), (12_345, "12,3\u00a0k€"), (999_990, "1\u00a0M€"), (999.7, "1\u00a0k€"),
+    (0, "0\u00a0€"), (None, ""),
 ])
 def test_short_amount(amount, text) -> None:
     assert board_render.short_amount(amount) == text
@@ -534,3 +535,19 @@ def test_build_writes_the_board_into_the_manifest(scratch_project: Scratch, run_
     for name in ("board", "banners", "labels", "cards"):
         assert f"board/{name}.pdf" in manifest
         assert (out / "board" / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_cmap_fix_maps_the_ellipsis_glyph_back() -> None:
+    hidden = "c le DSI".encode("utf-16-be").hex().encode()
+    assert board_render._cmap_entry(b"<0042> <" + hidden + b">") == b"<0042> <2026>"
+    for keep in (b"<0010> <0041>", b"<0011> <00660069>", b"<0012> <00650301>", b"1 beginbfchar"):
+        assert board_render._cmap_entry(keep) == keep                # a letter, the fi ligature, e + accent
+
+
+def test_elided_text_extracts_as_an_ellipsis(scratch_project: Scratch) -> None:
+    scratch_project.write("content/board.yaml", BOARD)
+    card(scratch_project, account='"Compagnie Générale des Établissements Industriels du Grand Sud-Est"')
+    pdfs = render(scratch_project.root, scratch_project.root.parent / "out", "board.pdf")
+    board = text(pdfs["board.pdf"])
+    assert "Compagnie Générale des" in board and "…" in board
+    assert "Grand Sud-Est" not in board                             # cut off on the card, not hidden in the text

@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
+import unicodedata
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -41,13 +43,13 @@ DEFAULT_CLASS_TITLES = {"standard": "Standard", "fixed-date": "Fixed Date", "exp
 
 LABELS: dict[str, dict[str, str]] = {
     "fr": {
-        "period": "Période", "as_of": "Au", "page": "Page", "active": "cartes actives",
-        "weighted": "Pipe pondéré", "no_action": "Sans prochaine action", "blocked_count": "Bloquées",
+        "period": "Période", "as_of": "Au", "active": "cartes actives",
+        "weighted": "Pipe pondéré", "blocked_count": "Bloquées",
         "wip_over": "WIP dépassé", "wip_full": "WIP atteint", "expedite_lane": "Expedite",
-        "expedite_rule": "1 carte active maximum — priorité absolue", "standard_lane": "Flux",
-        "empty": "vide", "blocked": "BLOQUÉ", "no_next": "SANS ACTION", "idle": "INACTIF",
+        "expedite_rule": "1 carte active maximum — priorité absolue",
+        "blocked": "BLOQUÉ", "no_next": "SANS ACTION", "idle": "INACTIF",
         "purge": "À PURGER", "nego": "NÉGO", "days": "j", "age": "âge", "won": "Gagnées",
-        "lost": "Perdues", "recent": "Dernières issues", "legend": "Légende", "classes": "Classes",
+        "lost": "Perdues", "legend": "Légende", "classes": "Classes",
         "rules": "Règles", "since": "depuis", "cause": "Cause", "next": "Next", "owner": "Resp.",
         "column": "Colonne", "wip": "WIP", "dor": "Règles d'entrée (DoR)", "dod": "Definition of Done",
         "pull_rules": "Règles de tirage", "board_rules": "Règles du tableau",
@@ -58,18 +60,20 @@ LABELS: dict[str, dict[str, str]] = {
         "source": "Source", "close_date": "Échéance", "notes": "Notes / objections", "class": "Classe",
         "key_fields": "Champs clés", "light_green": "≤ {g} j", "light_amber": "{g1}–{a} j",
         "light_red": "> {a} j", "nego_light": "Négo", "age_hint": "âge = jours depuis la dernière action",
-        "idle_hint": "> {n} j", "purge_hint": "> {n} j en {col}", "due_short": "éch.",
-        "pull_hint": "Tirer une carte seulement si WIP < limite", "owner_long": "Personne en charge", "no_limit": "Pas de limite WIP", "cut": "découper",
-        "unlimited": "∞", "none": "—", "lost_reasons": "raisons",
+        "idle_hint": "> {n} j", "purge_hint": "> {n} j en {col}",
+        "pull_hint": "Tirer une carte seulement si WIP < limite", "owner_long": "Personne en charge",
+        "doc_banners": "bannières de colonnes", "doc_labels": "étiquettes BLOQUÉ et micro-règles",
+        "doc_cards": "cartes à imprimer", "no_limit": "Pas de limite WIP",
+        "unlimited": "∞", "none": "—",
     },
     "en": {
-        "period": "Period", "as_of": "As of", "page": "Page", "active": "active cards",
-        "weighted": "Weighted pipeline", "no_action": "No next action", "blocked_count": "Blocked",
+        "period": "Period", "as_of": "As of", "active": "active cards",
+        "weighted": "Weighted pipeline", "blocked_count": "Blocked",
         "wip_over": "WIP exceeded", "wip_full": "WIP reached", "expedite_lane": "Expedite",
-        "expedite_rule": "1 active card at most — top priority", "standard_lane": "Flow",
-        "empty": "empty", "blocked": "BLOCKED", "no_next": "NO ACTION", "idle": "IDLE",
+        "expedite_rule": "1 active card at most — top priority",
+        "blocked": "BLOCKED", "no_next": "NO ACTION", "idle": "IDLE",
         "purge": "PURGE", "nego": "NEGO", "days": "d", "age": "age", "won": "Won",
-        "lost": "Lost", "recent": "Latest outcomes", "legend": "Legend", "classes": "Classes",
+        "lost": "Lost", "legend": "Legend", "classes": "Classes",
         "rules": "Rules", "since": "since", "cause": "Cause", "next": "Next", "owner": "Owner",
         "column": "Column", "wip": "WIP", "dor": "Entry rules (DoR)", "dod": "Definition of Done",
         "pull_rules": "Pull rules", "board_rules": "Board rules",
@@ -80,9 +84,11 @@ LABELS: dict[str, dict[str, str]] = {
         "source": "Source", "close_date": "Close date", "notes": "Notes / objections", "class": "Class",
         "key_fields": "Key fields", "light_green": "≤ {g} d", "light_amber": "{g1}–{a} d",
         "light_red": "> {a} d", "nego_light": "Nego", "age_hint": "age = days since the last action",
-        "idle_hint": "> {n} d", "purge_hint": "> {n} d in {col}", "due_short": "due",
-        "pull_hint": "Pull a card only if WIP < limit", "owner_long": "Owner", "no_limit": "No WIP limit", "cut": "cut",
-        "unlimited": "∞", "none": "—", "lost_reasons": "reasons",
+        "idle_hint": "> {n} d", "purge_hint": "> {n} d in {col}",
+        "pull_hint": "Pull a card only if WIP < limit", "owner_long": "Owner",
+        "doc_banners": "column banners", "doc_labels": "BLOCKED labels and micro-rules",
+        "doc_cards": "printable cards", "no_limit": "No WIP limit",
+        "unlimited": "∞", "none": "—",
     },
 }
 
@@ -111,9 +117,9 @@ def short_amount(amount: Optional[float], language: str = "fr") -> str:
     """`28 k€`, `30,5 k€`, `1,25 M€`, `850 €` (non-breaking space before the unit)."""
     if amount is None:
         return ""
-    if amount >= 1_000_000:
+    if amount >= 999_950:
         text, unit = f"{amount / 1_000_000:.2f}", "M€"
-    elif amount >= 1000:
+    elif amount >= 999.5:
         text, unit = f"{amount / 1000:.1f}", "k€"
     else:
         text, unit = f"{amount:.0f}", "€"
@@ -390,6 +396,32 @@ def url_fetcher(roots: Sequence[Path]) -> Any:
     return fetch
 
 
+_CMAP_ENTRY = re.compile(rb"^<([0-9a-f]{4,})> <([0-9a-f]+)>$")
+_LIGATURES = {"ff", "fi", "fl", "ffi", "ffl", "st"}
+
+
+def _cmap_entry(line: bytes) -> bytes:
+    """Map back to « … » a glyph that Pango's ellipsis left mapped to the hidden end of a text."""
+    m = _CMAP_ENTRY.match(line)
+    if not m:
+        return line
+    try:
+        text = bytes.fromhex(m.group(2).decode()).decode("utf-16-be")
+    except ValueError:
+        return line
+    if len(text) > 1 and text not in _LIGATURES and not all(unicodedata.combining(c) for c in text[1:]):
+        return b"<" + m.group(1) + b"> <2026>"
+    return line
+
+
+def fix_ellipsis_text(document: Any, pdf: Any) -> None:
+    """WeasyPrint finisher: CSS-elided lines extract as « … », not as the text they hide."""
+    for obj in getattr(pdf, "objects", ()):
+        lines = getattr(obj, "stream", None)
+        if isinstance(lines, list) and lines and lines[0] == b"/CIDInit /ProcSet findresource begin":
+            lines[:] = [_cmap_entry(line) if isinstance(line, bytes) else line for line in lines]
+
+
 def html_to_pdf(html: str, css: str, base_dir: Path, roots: Sequence[Path]) -> bytes:
     """One WeasyPrint pass; the metadata dates come from the HTML, so output is deterministic."""
     import weasyprint  # heavy import kept off the check path
@@ -398,7 +430,7 @@ def html_to_pdf(html: str, css: str, base_dir: Path, roots: Sequence[Path]) -> b
     base_url = base_dir.resolve().as_uri() + "/"
     doc = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     sheet = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher)
-    return doc.write_pdf(stylesheets=[sheet])
+    return doc.write_pdf(stylesheets=[sheet], finisher=fix_ellipsis_text)
 
 
 class BoardRenderer:
