@@ -190,7 +190,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
         print("crc.lock is corrupted: not rewritten", file=sys.stderr)
         return EXIT_CONTENT
     lines, added = custody.lock_lines(docs, entries)
-    if added:
+    if added or entries:
         custody.write_lock(args.root, lines)
     for name in added:
         print(f"locked {name}")

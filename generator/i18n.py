@@ -32,6 +32,8 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "Brouillon", "sent": "Envoyé", "validated": "Validé", "corrected": "Corrigé",
         "client_ms": "Jalon client", "internal_ms": "Jalon interne", "calendar_ms": "Contrainte calendaire",
         "value_ms": "Échéance de valeur", "versions": "Historique des versions", "changes": "Modifications depuis la version précédente",
+        "fingerprint": "Empreinte (sha256)", "locked": "verrouillée dans crc.lock", "not_locked": "non verrouillée",
+        "reason": "Motif", "no_change": "Aucune modification du contenu.",
         "at": "à", "golden_rule": "Règle d'or respectée : jalon daté, responsable nommé, échéance.",
     },
     "en": {
@@ -58,6 +60,8 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "Draft", "sent": "Sent", "validated": "Validated", "corrected": "Corrected",
         "client_ms": "Client milestone", "internal_ms": "Internal milestone", "calendar_ms": "Calendar constraint",
         "value_ms": "Value milestone", "versions": "Version history", "changes": "Changes since the previous version",
+        "fingerprint": "Fingerprint (sha256)", "locked": "locked in crc.lock", "not_locked": "not locked",
+        "reason": "Reason", "no_change": "No change to the content.",
         "at": "at", "golden_rule": "Golden rule met: dated milestone, named owner, due date.",
     },
 }

@@ -174,7 +174,7 @@ def crc_findings(doc: CrcDoc) -> list[Finding]:
         if missing:
             add(ERROR, ("deliverables", i), f"deliverable {d.what!r} has no {' or '.join(missing)}: "
                 "a deliverable needs an issuer (`by`) and a date (`due`)")
-    if crc.sent_on and not sent_in_time(crc):
+    if crc.sent_on and not sent_in_time(crc) and crc.major_minor == (crc.major_minor[0], 0):
         add(WARNING, ("sent_on",), f"sent on {crc.sent_on.isoformat()}, later than J+1 "
             f"({(crc.date + timedelta(days=1)).isoformat()}): send the CRC within 24 h")
     if len(crc.risks) > 3:
@@ -190,6 +190,8 @@ def crc_findings(doc: CrcDoc) -> list[Finding]:
     if not _validation_requested(crc):
         add(WARNING, ("validation",) if crc.validation else (),
             "no validation requested: add validation.deadline (\"Merci de répondre VALIDÉ… avant\")")
+    from .render.email import recipient_findings
+    out += recipient_findings(doc)
     return out
 
 
