@@ -335,7 +335,7 @@ def board_findings(docs: list[CardDoc], board: Board, as_of: date) -> list[Findi
             if expedite > 1:
                 add(doc, WARNING, ("class",), "a second active expedite card: the expedite lane holds one card at a time")
         if card.next_action is None or card.next_action.date is None:
-            add(doc, WARNING, ("next_action",) if card.next_action else (),
+            add(doc, WARNING, ("next_action", "date") if card.next_action else ("next_action",),
                 "active card without a dated next action (target 0 %): add next_action {what, date}")
         age = age_days(card, as_of)
         if age is not None and age > board.ageing.idle_days:
