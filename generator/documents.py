@@ -135,6 +135,8 @@ class Cache:
             self.misses += 1
             return None
         files = _decode(blob)
+        if files is not None and not all(_safe_rel(rel) for rel in files):
+            files = None  # an entry naming files outside the output is not ours
         if files is None:
             log.warning("ignoring a corrupted cache entry %s", path.name)
             path.unlink(missing_ok=True)
@@ -196,8 +198,6 @@ def render_all(jobs: list[Job], templates: TemplateSet, cache: Cache, jobs_n: Op
     for job in jobs:
         key = job_key(job, templates)
         cached = cache.get(key)
-        if cached is not None and not all(_safe_rel(rel) for rel in cached):
-            cached = None  # an entry naming files outside the output is not ours: render again
         if cached is not None:
             results[job.name] = cached
         else:

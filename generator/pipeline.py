@@ -203,6 +203,9 @@ def input_fingerprint(root: Path, as_of: date, strict: bool) -> str:
         inside = path.resolve().is_relative_to(home)  # a link out of the repository is refused, never read
         data = hashlib.sha256(path.read_bytes()).digest() if inside else b"outside"
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + data)
+    package = Path(__file__).parent
+    for path in sorted(p for folder in ("default_templates", "defaults") for p in (package / folder).rglob("*") if p.is_file()):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from . import custody, rules
+from .lint import lint_templates
 from .loader import (Limits, LoadError, Loaded, ParseCache, ensure_inside, field_path, find_files, parse_yaml,
                      read_text, relpath)
 from .models import ERROR, Board, Card, CardDoc, Crc, CrcDoc, Finding, KbFrontMatter, KbPage, Located
@@ -58,8 +59,7 @@ def read_settings(root: Path) -> tuple[Settings, list[Finding]]:
     if not path.exists():
         return Settings(), []
     try:
-        ensure_inside(path, root)
-        loaded = parse_yaml(read_text(path), "mkdocs.yml", lenient_tags=True)
+        loaded = load_mkdocs(root)
     except LoadError as exc:
         return Settings(), [Finding("mkdocs.yml", exc.line, ERROR, exc.field, f"mkdocs.yml: {exc.message}")]
     except OSError as exc:
@@ -81,6 +81,22 @@ def read_settings(root: Path) -> tuple[Settings, list[Finding]]:
         loc = ("extra", "dealdocs", exc.key)
         return Settings(), [Finding("mkdocs.yml", where.line(loc), ERROR, field_path(loc), exc.message)]
     return settings, []
+
+
+def load_mkdocs(root: Path) -> Loaded:
+    """mkdocs.yml through the bounded loader (theme tags such as !!python/name read as null)."""
+    path = root / "mkdocs.yml"
+    ensure_inside(path, root)
+    return parse_yaml(read_text(path), "mkdocs.yml", lenient_tags=True)
+
+
+def mkdocs_config(root: Path) -> dict:
+    """mkdocs.yml as a mapping; {} when absent or unreadable (read_settings reports why)."""
+    try:
+        data = load_mkdocs(root).data
+    except (LoadError, OSError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 class _SettingError(Exception):
@@ -287,6 +303,7 @@ def load_project(root: Path, as_of: date, settings: Optional[Settings] = None, u
     with measure("validate"):
         project.findings += cross_check(project, as_of)
     _parse_cache.save()
+    project.findings += lint_templates(root)
     project.findings.sort(key=lambda f: (f.path, f.line, f.severity, f.field, f.message))
     return project
 

@@ -6,9 +6,11 @@ import re
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Optional
 
 import yaml
 
+from .jsonschema import header as schema_header
 from .loader import LoadError, parse_yaml, read_text
 from .naming import slug
 
@@ -111,7 +113,8 @@ def new_crc(root: Path, kind: str, client: str, when: date) -> Path:
         path = folder / f"{when.isoformat()}-{kind}-{n}.yaml"
         n += 1
     one_line = " ".join(client.split())  # a line break in the name must not end the comment
-    text = HEADER.format(kind=kind, client=one_line, date=when.isoformat()) + dump(skeleton(kind, client, when))
+    text = (schema_header("crc", path, root) + HEADER.format(kind=kind, client=one_line, date=when.isoformat())
+            + dump(skeleton(kind, client, when)))
     _create(path, text)
     return path
 
@@ -155,8 +158,20 @@ def amend(path: Path, major: bool = False) -> Path:
             stem = stem[: -len(suffix)]
     target = path.with_name(f"{stem}-v{new}{path.suffix}")
     header = f"# Amendement de {path.name} : version {old} → {new}. Remplissez amendment.reason.\n"
-    _create(target, header + _amended_text(read_text(path), data))
+    text = _amended_text(read_text(path), data)
+    root = content_root(path)
+    if root is not None and "yaml-language-server: $schema=" not in text:
+        header = schema_header("crc", target, root) + header
+    _create(target, header + text)
     return target
+
+
+def content_root(path: Path) -> Optional[Path]:
+    """The repository holding path (the parent of its `content` folder), if any."""
+    for parent in path.absolute().parents:
+        if parent.name == "content":
+            return parent.parent
+    return None
 
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
