@@ -1,8 +1,8 @@
 """The long fuzz run: the properties of tests/test_fuzz.py over many examples, crashes collected.
 
-    python bench/fuzz.py                 # 10,000 check examples + 1,000 build examples
-    python bench/fuzz.py 20000 2000      # more
-    python bench/fuzz.py 10000 1000 --seed 7
+    python bench/fuzz.py                   # 10,000 repositories, 1,000 hostile CRCs, 500 user templates
+    python bench/fuzz.py 20000 2000 1000   # more
+    python bench/fuzz.py 100 50 300 --seed 7
 
 Unlike pytest, the run does not stop at the first failure: every failing example is recorded
 by its signature (exception type and the generator frame that raised it), and the report
@@ -42,7 +42,7 @@ def run_property(name: str, strategy: st.SearchStrategy, body: Callable[[Any], N
                  failures: dict[str, dict]) -> float:
     """Run body over n generated examples, recording failures instead of stopping."""
     @seed(rng)
-    @settings(max_examples=n, deadline=None, database=None, suppress_health_check=list(HealthCheck),
+    @settings(max_examples=max(n, 1), deadline=None, database=None, suppress_health_check=list(HealthCheck),
               phases=[Phase.generate])
     @given(strategy)
     def prop(value: Any) -> None:
@@ -54,7 +54,8 @@ def run_property(name: str, strategy: st.SearchStrategy, body: Callable[[Any], N
             entry["count"] += 1
 
     start = time.perf_counter()
-    prop()
+    if n > 0:
+        prop()
     return time.perf_counter() - start
 
 
@@ -62,6 +63,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("check_examples", type=int, nargs="?", default=10_000)
     parser.add_argument("build_examples", type=int, nargs="?", default=1_000)
+    parser.add_argument("template_examples", type=int, nargs="?", default=500)
     parser.add_argument("--seed", type=int, default=2025)
     args = parser.parse_args()
     failures: dict[str, dict] = {}
@@ -78,14 +80,22 @@ def main() -> int:
     t1 = run_property("check", tf.project_files(), check, args.check_examples, args.seed, failures)
     edits = st.lists(st.tuples(st.sampled_from(tf.TEXT_FIELDS), tf.hostile_text()), min_size=1, max_size=5)
     t2 = run_property("build", edits, build, args.build_examples, args.seed, failures)
+
+    def template(value: tuple[str, bytes]) -> None:
+        tf.STATS["template examples"] += 1
+        tf.test_hostile_user_templates_are_findings.hypothesis.inner_test(value)
+
+    t3 = run_property("template", tf.user_template(), template, args.template_examples, args.seed, failures)
     report = {"check_examples": tf.STATS["check examples"], "build_examples": tf.STATS["build examples"],
-              "seconds": {"check": round(t1, 1), "build": round(t2, 1)},
+              "template_examples": tf.STATS["template examples"],
+              "seconds": {"check": round(t1, 1), "build": round(t2, 1), "template": round(t3, 1)},
               "stats": dict(tf.STATS.most_common()), "failures": failures}
     out = REPO / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "fuzz.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"check: {report['check_examples']} examples in {t1:.0f} s; "
-          f"build: {report['build_examples']} examples in {t2:.0f} s")
+          f"build: {report['build_examples']} examples in {t2:.0f} s; "
+          f"templates: {report['template_examples']} examples in {t3:.0f} s")
     for key, value in tf.STATS.most_common(40):
         print(f"  {value:7d}  {key}")
     print(f"{len(failures)} distinct failure(s)")

@@ -24,6 +24,7 @@ from .models import ERROR, WARNING, Finding
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 DOCX = "templates/crc.docx"
+MAX_UNPACKED = 100_000_000  # bytes a Word template may unpack to
 _PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 _OPEN = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _NEAR_TAG = re.compile(r"\{\s+[{%]|[%}]\s+\}")
@@ -248,8 +249,12 @@ def lint_docx(data: bytes, path: str = DOCX, context: Optional[dict[str, Any]] =
     """Every finding about a Word template's tags, syntax and variables."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            unpacked = sum(i.file_size for i in zf.infolist())
+            if unpacked > MAX_UNPACKED:  # a zip bomb must not exhaust the memory
+                return [Finding(path, 1, ERROR, "", f"the Word template unpacks to {unpacked} bytes, over the limit "
+                                f"of {MAX_UNPACKED}: save a lighter template (compressed images)")]
             parts = {n: zf.read(n) for n in sorted(zf.namelist()) if _PARTS.match(n)}
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, ValueError):
         return [Finding(path, 1, ERROR, "", "not a Word .docx file (not a zip): save it from Word as .docx")]
     if "word/document.xml" not in parts:
         return [Finding(path, 1, ERROR, "", "not a Word document: word/document.xml is missing")]
@@ -264,6 +269,11 @@ def lint_docx(data: bytes, path: str = DOCX, context: Optional[dict[str, Any]] =
     for part in ordered:
         try:
             paras = paragraphs(parts[part])
+            parts[part].decode("utf-8")
+        except UnicodeDecodeError:
+            findings.append(Finding(path, 1, ERROR, "", f"{part} is not UTF-8 XML: open the template in Word "
+                                    "and save it again as .docx"))
+            continue
         except Exception as exc:  # lxml XMLSyntaxError and friends
             findings.append(Finding(path, 1, ERROR, "", f"{part} is not valid XML: {exc}"))
             continue

@@ -680,3 +680,49 @@ def test_templates_cannot_run_code(scratch_project: Scratch, run_cli, tmp_path: 
     code, stdout, _ = build(run_cli, scratch_project, tmp_path / "site")
     assert code == 1 and not marker.exists()
     assert f"{template}:1: error:" in stdout and "unsafe" in stdout
+
+
+def _hostile_templates() -> dict[str, bytes]:
+    good = (DEFAULTS / "crc.docx").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(good)) as zf:
+        entries = [(i.filename, zf.read(i.filename)) for i in zf.infolist()]
+
+    def with_document(change) -> bytes:
+        return write_zip([(n, change(d.decode("utf-8")).encode("utf-8") if n == "word/document.xml" else d)
+                          for n, d in entries])
+
+    def doctype(entities: str, use: str):
+        def change(xml: str) -> str:
+            end = xml.index("?>") + 2
+            return xml[:end] + f"<!DOCTYPE w:document [{entities}]>" + xml[end:].replace(
+                "<w:t>{{ name }}</w:t>", f"<w:t>{use} {{{{ name }}}}</w:t>", 1)
+        return change
+    lol = '<!ENTITY a0 "lol">' + "".join(f'<!ENTITY a{i} "{("&a%d;" % (i - 1)) * 10}">' for i in range(1, 10))
+    utf16 = [(n, d.decode("utf-8").replace("UTF-8", "UTF-16").encode("utf-16") if n == "word/document.xml" else d)
+             for n, d in entries]
+    return {
+        "not a zip": b"PK\x03\x04 not really",
+        "truncated": good[: len(good) // 2],
+        "no document": write_zip([(n, d) for n, d in entries if n != "word/document.xml"]),
+        "external entity": with_document(doctype(f'<!ENTITY xxe SYSTEM "file://{Path(__file__).resolve()}">', "&xxe;")),
+        "billion laughs": with_document(doctype(lol, "&a9;")),
+        "utf-16 xml": write_zip(utf16),
+        "zip bomb": write_zip(entries + [("word/media/bomb.bin", b"\0" * 2_000_000)]),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_hostile_templates()))
+def test_hostile_word_templates_are_findings(scratch_project: Scratch, run_cli, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    import generator.lint
+    monkeypatch.setattr(generator.lint, "MAX_UNPACKED", 1_000_000)  # the bomb stays small in the test
+    scratch_project.crc()
+    (scratch_project.root / "templates").mkdir()
+    (scratch_project.root / "templates" / "crc.docx").write_bytes(_hostile_templates()[kind])
+    code, stdout, stderr = build(run_cli, scratch_project, tmp_path / "site")
+    assert "internal error" not in stderr
+    if kind == "utf-16 xml" and code == 0:  # valid XML in another encoding: fine if it renders
+        return
+    assert code == 1 and re.search(r"^templates/crc\.docx:\d+: error: ", stdout, re.M), stdout + stderr
+    assert "test_hardening" not in stdout and "_hostile_templates" not in stdout  # the entity was never read
+    assert not (tmp_path / "site").exists()
