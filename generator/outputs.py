@@ -103,4 +103,6 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     """Write every output; return the findings of rendering."""
     findings, hashes = render_crcs(project, writer, progress)
     writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
+    from .site import write_site  # last: the site links the outputs it finds beside it
+    findings += write_site(project, as_of, writer, hashes)
     return findings
