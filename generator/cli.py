@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="warnings are errors")
     p.add_argument("--as-of", type=parse_date, help="today's date for ages, metrics and the board")
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes for Word rendering")
+    p.add_argument("--no-cache", action="store_true", help="ignore and do not write .dealdocs-cache/")
 
     p = command("new", "write a new CRC file from the type's template and print its path")
     p.add_argument("kind", choices=("crc",), help="what to create")
@@ -141,7 +142,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     progress, stop = _progress(args.quiet)
     try:
         result = build(args.root, out, args.as_of or default_as_of(args.root), strict=args.strict,
-                       progress=progress, jobs=args.jobs)
+                       progress=progress, jobs=args.jobs, use_cache=not args.no_cache)
     except BuildError as exc:
         stop()
         print(f"error: {exc}", file=sys.stderr)
@@ -152,7 +153,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"build failed: {_summary(result.findings)}; {out} left as it was", file=sys.stderr)
         return EXIT_CONTENT
     if not args.quiet:
-        print(f"built {result.written} files into {out} ({_summary(result.findings)})", file=sys.stderr)
+        done = "up to date" if result.up_to_date else f"built {result.written} files into"
+        print(f"{done} {out} ({_summary(result.findings)})", file=sys.stderr)
     return EXIT_OK
 
 
@@ -236,3 +238,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        from .timing import dump_if_requested
+        dump_if_requested()

@@ -21,7 +21,8 @@ def default_subject(doc: CrcDoc, language: str = "fr") -> str:
 
 
 def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
-                history: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
+                history: Optional[list[dict[str, Any]]] = None,
+                stage_titles: Optional[dict[str, str]] = None) -> dict[str, Any]:
     """Everything a CRC output shows, as plain, already-formatted values."""
     crc, lab = doc.crc, labels(language)
     client_people = crc.participants.client
@@ -40,7 +41,8 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
         "L": lab,
         "name": doc.name,
         "source": doc.source.path,
-        "title": f"{lab['report']} — {subject} — {long_date(crc.date, language)}",
+        "title": subject if subject.lower().startswith(lab["report"].lower())
+        else f"{lab['report']} — {subject} — {long_date(crc.date, language)}",
         "subject": subject,
         "type": crc.type,
         "type_label": lab[crc.type],
@@ -79,7 +81,7 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
         "keywords": list(crc.keywords),
         "keywords_text": ", ".join(crc.keywords),
         "crm": None if crc.crm is None else {
-            "stage": crc.crm.stage or "",
+            "stage": (stage_titles or {}).get(crc.crm.stage or "", crc.crm.stage or ""),
             "probability": f"{crc.crm.probability} %" if crc.crm.probability is not None else "",
             "amount": money(crc.crm.amount, language),
             "close_date": short_date(crc.crm.close_date, language),

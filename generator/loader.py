@@ -280,3 +280,63 @@ class _Composer:
 
 
 _NO_KEY = object()
+
+
+class ParseCache:
+    """Parsed files by content hash, kept in one checksummed file under the cache folder."""
+
+    MAGIC = b"DDP1"
+
+    def __init__(self, path: Optional[Path]) -> None:
+        self.path = path
+        self.entries: dict[str, tuple[Any, dict[tuple, int]]] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+        if path is not None:
+            self._read()
+
+    def _read(self) -> None:
+        import hashlib
+        import pickle
+        try:
+            blob = self.path.read_bytes()  # type: ignore[union-attr]
+        except OSError:
+            return
+        body = blob[36:]
+        if blob[:4] != self.MAGIC or hashlib.sha256(body).digest() != blob[4:36]:
+            return  # corrupted: ignored, rebuilt on save
+        try:
+            entries = pickle.loads(body)
+        except Exception:  # noqa: BLE001 - a cache that does not load is simply not used
+            return
+        if isinstance(entries, dict):
+            self.entries = entries
+
+    def load(self, path: Path, root: Path, limits: Limits) -> Loaded:
+        """Parse a file, or take it from the cache when its bytes are unchanged."""
+        import hashlib
+        rel = relpath(path, root)
+        raw_key = hashlib.sha256(path.read_bytes()).hexdigest() + f":{limits.max_bytes}:{limits.max_nodes}:{limits.max_depth}"
+        self.used.add(raw_key)
+        hit = self.entries.get(raw_key)
+        if hit is not None:
+            return Loaded(rel, hit[0], hit[1])
+        loaded = load_yaml(path, root, limits)
+        self.entries[raw_key] = (loaded.data, loaded.lines)
+        self.dirty = True
+        return loaded
+
+    def save(self) -> None:
+        """Write the cache back (entries not used in this run are dropped)."""
+        import hashlib
+        import pickle
+        if self.path is None or not (self.dirty or len(self.used) != len(self.entries)):
+            return
+        body = pickle.dumps({k: v for k, v in self.entries.items() if k in self.used}, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(self.MAGIC + hashlib.sha256(body).digest() + body)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a cache that cannot be written is skipped

@@ -12,10 +12,8 @@ from .i18n import labels, long_date
 from .models import ERROR, CrcDoc, Finding
 from .pipeline import Progress, Writer, json_bytes, sha256
 from .project import Project
-from .render import RenderError
-from .render.docx import DocxRenderer
-from .render.html import HtmlRenderer
-from .templates import display_path, template_path
+from .timing import measure
+from .documents import Cache, Job, render_all, template_set
 
 log = logging.getLogger(__name__)
 
@@ -46,40 +44,55 @@ def history_rows(chain: list[CrcDoc], language: str) -> list[dict[str, Any]]:
 
 def crc_contexts(project: Project) -> list[tuple[CrcDoc, dict[str, Any]]]:
     """The view model of every CRC, in name order."""
+    from .rules import latest_by_opportunity
     language = project.settings.language
     cards = project.cards_by_id
     chains = version_chains(project.crcs)
+    latest = {d.name for d in latest_by_opportunity(project.crcs).values()}
+    titles = {c.key: c.title for c in project.board.columns} if project.board else {}
     out = []
     for doc in sorted(project.crcs, key=lambda d: d.name):
-        card = cards.get(doc.crc.opportunity or "")
+        card = cards.get(doc.crc.opportunity or "") if doc.name in latest else None
         chain = chains[base_name(doc.name)]
         ctx = crc_context(doc, language, card.card if card else None,
-                          history_rows(chain, language) if len(chain) > 1 else [])
+                          history_rows(chain, language) if len(chain) > 1 else [], titles)
         out.append((doc, ctx))
     return out
 
 
-def render_crcs(project: Project, writer: Writer, progress: Optional[Progress] = None) -> tuple[list[Finding], dict[str, str]]:
-    """crc/<NAME>.docx and .html for every CRC; returns findings and docx hashes."""
-    findings: list[Finding] = []
-    hashes: dict[str, str] = {}
-    root = project.root
-    try:
-        docx = DocxRenderer(template_path(root, "crc.docx"), display_path(template_path(root, "crc.docx"), root))
-        html = HtmlRenderer(root, "crc.html.j2")
-    except RenderError as exc:
-        return [Finding(exc.template, exc.line, ERROR, "", exc.message)], hashes
+def crc_jobs(project: Project) -> list[Job]:
+    """One render job per CRC version, with the previous version's view model for the redline."""
     items = crc_contexts(project)
-    for i, (doc, ctx) in enumerate(items):
-        try:
-            data = docx.render(ctx)
-            writer.write(f"crc/{doc.name}.docx", data)
-            hashes[doc.name] = sha256(data)
-            writer.write(f"crc/{doc.name}.html", html.render(ctx))
-        except RenderError as exc:
-            findings.append(Finding(exc.template, exc.line, ERROR, "", f"{exc.message} (while rendering {doc.source.path})"))
-        if progress:
-            progress("crc", i + 1, len(items))
+    by_name = {doc.name: ctx for doc, ctx in items}
+    chains = version_chains(project.crcs)
+    jobs = []
+    for doc, ctx in items:
+        chain = chains[base_name(doc.name)]
+        i = chain.index(doc)
+        previous = by_name[chain[i - 1].name] if i > 0 else None
+        jobs.append(Job(doc.name, doc.source.path, ctx, previous))
+    return jobs
+
+
+def render_crcs(project: Project, writer: Writer, progress: Optional[Progress] = None,
+                jobs: Optional[int] = None, use_cache: bool = True) -> tuple[list[Finding], dict[str, str]]:
+    """crc/<NAME>.docx, .html and companions for every CRC; returns findings and docx hashes."""
+    try:
+        templates = template_set(project.root)
+    except OSError as exc:
+        return [Finding("templates/crc.docx", 1, ERROR, "", f"cannot read the Word template: {exc}")], {}
+    cache = Cache(project.root, enabled=use_cache)
+    with measure("word+html"):
+        results, errors = render_all(crc_jobs(project), templates, cache, jobs, progress)
+    findings = [Finding(t, line, ERROR, "", msg) for t, line, msg in errors]
+    hashes: dict[str, str] = {}
+    with measure("write"):
+        for name in sorted(results):
+            for rel, data in sorted(results[name].items()):
+                writer.write(rel, data)
+                if rel == f"crc/{name}.docx":
+                    hashes[name] = sha256(data)
+    log.info("documents: %d rendered, %d from cache", cache.misses, cache.hits)
     return findings, hashes
 
 
@@ -99,10 +112,12 @@ def crc_index(project: Project, hashes: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def generate(project: Project, as_of: date, writer: Writer, progress: Optional[Progress] = None,
-             jobs: Optional[int] = None) -> list[Finding]:
+             jobs: Optional[int] = None, use_cache: bool = True) -> list[Finding]:
     """Write every output; return the findings of rendering."""
-    findings, hashes = render_crcs(project, writer, progress)
-    writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
+    findings, hashes = render_crcs(project, writer, progress, jobs, use_cache)
+    with measure("index+manifest"):
+        writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
     from .site import write_site  # last: the site links the outputs it finds beside it
-    findings += write_site(project, as_of, writer, hashes)
+    with measure("site"):
+        findings += write_site(project, as_of, writer, hashes)
     return findings

@@ -30,6 +30,7 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     written: int = 0
     out: Optional[Path] = None
+    up_to_date: bool = False
 
     def failed(self, strict: bool) -> bool:
         """Errors, or warnings under --strict."""
@@ -120,16 +121,63 @@ def _swap(staging: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def input_fingerprint(root: Path, as_of: date, strict: bool) -> str:
+    """A hash of everything a build reads: content, templates, settings, lock, date, version."""
+    from . import __version__
+    digest = hashlib.sha256(f"{__version__}|{as_of.isoformat()}|{strict}".encode())
+    paths = [p for folder in ("content", "templates") if (root / folder).is_dir()
+             for p in (root / folder).rglob("*") if p.is_file()]
+    paths += [p for p in (root / "mkdocs.yml", root / "crc.lock") if p.is_file()]
+    for path in sorted(paths):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _stamp_path(root: Path) -> Path:
+    return root / ".dealdocs-cache" / "last-build.json"
+
+
+def _up_to_date(root: Path, out: Path, fingerprint: str) -> Optional[list[Finding]]:
+    """The previous build's findings when its inputs and output are unchanged, else None."""
+    try:
+        stamp = json.loads(_stamp_path(root).read_text(encoding="utf-8"))
+        manifest = (out / "manifest.json").read_bytes()
+        if stamp["fingerprint"] != fingerprint or stamp["out"] != str(out) or stamp["manifest"] != sha256(manifest):
+            return None
+        files = json.loads(manifest)
+        if not all((out / rel).is_file() for rel in files):
+            return None
+        return [Finding(**f) for f in stamp["findings"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_stamp(root: Path, out: Path, fingerprint: str, findings: list[Finding]) -> None:
+    try:
+        manifest = (out / "manifest.json").read_bytes()
+        path = _stamp_path(root)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"fingerprint": fingerprint, "out": str(out), "manifest": sha256(manifest),
+                                    "findings": [f.as_dict() for f in findings]}), encoding="utf-8")
+    except OSError:
+        pass
+
+
 def build(root: Path, out: Path, as_of: date, strict: bool = False,
-          progress: Optional[Progress] = None, jobs: Optional[int] = None) -> Result:
+          progress: Optional[Progress] = None, jobs: Optional[int] = None, use_cache: bool = True) -> Result:
     """Check, then generate every output into out, atomically."""
     from . import outputs
 
-    project = load_project(root, as_of)
+    out = out.absolute()
+    fingerprint = input_fingerprint(root, as_of, strict) if use_cache else ""
+    previous = _up_to_date(root, out, fingerprint) if use_cache else None
+    if previous is not None:
+        log.info("%s is up to date", out)
+        return Result(None, previous, 0, out, up_to_date=True)
+    project = load_project(root, as_of, use_cache=use_cache)
     result = Result(project, list(project.findings), out=out)
     if result.failed(strict):
         return result
-    out = out.absolute()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with output_lock(out):
@@ -139,11 +187,14 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
             staging.mkdir()
             try:
                 writer = Writer(staging)
-                result.findings += outputs.generate(project, as_of, writer, progress=progress, jobs=jobs)
+                result.findings += outputs.generate(project, as_of, writer, progress=progress, jobs=jobs,
+                                                   use_cache=use_cache)
                 if result.failed(strict):
                     shutil.rmtree(staging, ignore_errors=True)
                     return result
-                write_manifest(writer)
+                from .timing import measure
+                with measure("index+manifest"):
+                    write_manifest(writer)
                 result.written = writer.count
                 _swap(staging, out)
             except BaseException:
@@ -153,4 +204,6 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
         hint = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
         raise BuildError(f"cannot write the output to {out}: {hint}") from None
     result.findings.sort(key=lambda f: (f.path, f.line, f.severity, f.field, f.message))
+    if use_cache:
+        _write_stamp(root, out, fingerprint, result.findings)
     return result

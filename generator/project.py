@@ -11,10 +11,11 @@ from typing import Any, Optional
 import yaml
 
 from . import custody, rules
-from .loader import Limits, LoadError, Loaded, find_files, load_yaml, parse_yaml, read_text, relpath
+from .loader import Limits, LoadError, Loaded, ParseCache, find_files, parse_yaml, read_text, relpath
 from .models import ERROR, Board, Card, CardDoc, Crc, CrcDoc, Finding, KbFrontMatter, KbPage, Located
 from .naming import document_name
 from .schema import validate
+from .timing import measure
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +82,13 @@ def read_settings(root: Path) -> tuple[Settings, list[Finding]]:
                     site_name=str(config.get("site_name") or Settings.site_name)), []
 
 
+_parse_cache: ParseCache = ParseCache(None)
+
+
 def _load(path: Path, root: Path, limits: Limits) -> tuple[Optional[Loaded], list[Finding]]:
     try:
-        return load_yaml(path, root, limits), []
+        with measure("load"):
+            return _parse_cache.load(path, root, limits), []
     except LoadError as exc:
         return None, [Finding(relpath(path, root), exc.line, ERROR, exc.field, exc.message)]
     except OSError as exc:
@@ -100,7 +105,8 @@ def load_crcs(root: Path, limits: Limits) -> tuple[list[CrcDoc], list[Finding]]:
         findings += errs
         if loaded is None:
             continue
-        crc, errs = validate(Crc, loaded)
+        with measure("validate"):
+            crc, errs = validate(Crc, loaded)
         findings += errs
         if crc is None:
             continue
@@ -125,7 +131,8 @@ def load_cards(root: Path, limits: Limits) -> tuple[list[CardDoc], list[Finding]
         findings += errs
         if loaded is None:
             continue
-        card, errs = validate(Card, loaded)
+        with measure("validate"):
+            card, errs = validate(Card, loaded)
         findings += errs
         if card is not None:
             docs.append(CardDoc(card, Located(loaded.path, loaded.lines)))
@@ -193,11 +200,13 @@ def load_kb(root: Path, limits: Limits) -> tuple[list[KbPage], list[Finding]]:
     return pages, findings
 
 
-def load_project(root: Path, as_of: date, settings: Optional[Settings] = None) -> Project:
+def load_project(root: Path, as_of: date, settings: Optional[Settings] = None, use_cache: bool = True) -> Project:
     """Load, validate and cross-check everything under root."""
+    global _parse_cache
     findings: list[Finding] = []
     if settings is None:
         settings, findings = read_settings(root)
+    _parse_cache = ParseCache(root / ".dealdocs-cache" / "parsed.bin" if use_cache else None)
     project = Project(root=root, settings=settings, findings=findings)
     limits = settings.limits
     project.crcs, errs = load_crcs(root, limits)
@@ -210,7 +219,9 @@ def load_project(root: Path, as_of: date, settings: Optional[Settings] = None) -
     project.findings += errs
     project.lock, errs = custody.read_lock(root)
     project.findings += errs
-    project.findings += cross_check(project, as_of)
+    with measure("validate"):
+        project.findings += cross_check(project, as_of)
+    _parse_cache.save()
     project.findings.sort(key=lambda f: (f.path, f.line, f.severity, f.field, f.message))
     return project
 

@@ -53,12 +53,11 @@ def _message(model: type[BaseModel], loc: tuple, err: Any) -> str:
     if kind == "literal_error":
         return f"Expected one of {err['ctx']['expected']}, got {got!r}"
     if kind.startswith("int") or kind.startswith("float"):
-        if kind in ("greater_than_equal", "less_than_equal"):
-            pass
         return f"Expected a number, got {got!r}"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        bound = ", ".join(f"{k} {v}" for k, v in err.get("ctx", {}).items())
-        return f"value {got!r} out of range ({bound.replace('ge', '≥').replace('le', '≤')})"
+    if kind in _BOUNDS:
+        (name, bound), = err.get("ctx", {"": ""}).items()
+        shown = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+        return f"value {got!r} out of range: it must be {_BOUNDS[kind]} {shown}"
     if kind == "bool_type" or kind == "bool_parsing":
         return f"Expected true or false, got {got!r}"
     if kind in ("list_type",):
@@ -72,6 +71,9 @@ def _message(model: type[BaseModel], loc: tuple, err: Any) -> str:
     if kind in ("string_type",):
         return f"Expected text, got {got!r}"
     return err["msg"]
+
+
+_BOUNDS = {"greater_than_equal": "≥", "less_than_equal": "≤", "greater_than": ">", "less_than": "<"}
 
 
 def _unknown_key(model: type[BaseModel], loc: tuple) -> str:

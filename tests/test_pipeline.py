@@ -1,0 +1,174 @@
+"""`dealdocs build` end to end: Word + HTML documents, index, manifest, determinism, atomicity."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import docx
+import pytest
+
+from conftest import Scratch
+
+NAME = "CRC-2025-09-19-ACME-v1.0"
+AS_OF = "2025-09-25"
+
+
+def build(scratch: Scratch, run_cli, out: Path, *extra: str) -> int:
+    code, _, _ = run_cli("build", "--root", str(scratch.root), "--out", str(out), "--as-of", AS_OF, *extra)
+    return code
+
+
+def tree(path: Path) -> dict[str, bytes]:
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def docx_text(path: Path) -> str:
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append(" | ".join(c.text for c in row.cells))
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def built(scratch_project: Scratch, run_cli, tmp_path: Path) -> Path:
+    scratch_project.crc(replace={"Budget annuel en arbitrage.": "<script>alert('x')</script> & co"})
+    out = tmp_path / "site"
+    assert build(scratch_project, run_cli, out) == 0
+    return out
+
+
+def test_word_document_text_and_structure(built: Path) -> None:
+    path = built / "crc" / f"{NAME}.docx"
+    text = docx_text(path)
+    for expected in ("ACME SAS", "OPP-2025-014", "Qualifier le besoin SSO", "M. Dubois", "Mme Leroy",
+                     "Douleur principale", "Go pour un cadrage fonctionnel.", "ROI préliminaire avant le comité",
+                     "Réunion de cadrage multi-parties", "Brief besoins", "Comité de décision",
+                     "Enregistrement de la réunion", "10/10",
+                     "Merci de répondre VALIDÉ ou de corriger en rouge avant le 24/09/2025 à 17:00",
+                     "<script>alert('x')</script> & co"):
+        assert expected in text, expected
+    assert "{{" not in text and "{%" not in text
+    document = docx.Document(str(path))
+    assert len(document.tables) >= 4
+    risk_rows = [r for t in document.tables for r in t.rows if "ROI préliminaire avant le comité" in r.cells[-1].text]
+    assert risk_rows, "the risks table carries the mitigation in its own column"
+    footer_xml = document.sections[0].footer._element.xml
+    assert "PAGE" in footer_xml
+
+
+def test_html_is_standalone_and_escaped(built: Path) -> None:
+    html = (built / "crc" / f"{NAME}.html").read_text(encoding="utf-8")
+    assert "<style>" in html and "<link" not in html and "<script" not in html
+    assert "&lt;script&gt;" in html
+    assert "Merci de répondre VALIDÉ" in html
+    assert "@page" in html
+
+
+def test_index_and_manifest(built: Path) -> None:
+    index = json.loads((built / "crc" / "index.json").read_text(encoding="utf-8"))
+    assert [row["name"] for row in index] == [NAME]
+    row = index[0]
+    assert list(row) == ["name", "client", "opportunity", "date", "type", "version", "keywords",
+                         "participants", "score", "status", "sha256"]
+    assert row["score"] == 10 and row["status"] == "draft" and row["version"] == "1.0"
+    assert row["sha256"] == hashlib.sha256((built / "crc" / f"{NAME}.docx").read_bytes()).hexdigest()
+    manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    files = {p.relative_to(built).as_posix() for p in built.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert set(manifest) == files
+    for rel, digest in manifest.items():
+        assert hashlib.sha256((built / rel).read_bytes()).hexdigest() == digest
+
+
+def test_builds_are_byte_identical_cold_and_warm(scratch_project: Scratch, run_cli, tmp_path: Path) -> None:
+    scratch_project.crc()
+    assert build(scratch_project, run_cli, tmp_path / "a") == 0
+    assert build(scratch_project, run_cli, tmp_path / "b") == 0          # warm: from the cache
+    shutil.rmtree(scratch_project.root / ".dealdocs-cache")
+    assert build(scratch_project, run_cli, tmp_path / "c", "--jobs", "1") == 0  # cold again
+    assert tree(tmp_path / "a") == tree(tmp_path / "b") == tree(tmp_path / "c")
+
+
+def test_corrupted_cache_entry_is_rebuilt(scratch_project: Scratch, run_cli, tmp_path: Path) -> None:
+    scratch_project.crc()
+    assert build(scratch_project, run_cli, tmp_path / "a") == 0
+    for entry in (scratch_project.root / ".dealdocs-cache").rglob("*.bin"):
+        data = bytearray(entry.read_bytes())
+        data[-10] ^= 0xFF
+        entry.write_bytes(bytes(data))
+    assert build(scratch_project, run_cli, tmp_path / "b") == 0
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_failed_build_leaves_previous_output(scratch_project: Scratch, run_cli, tmp_path: Path) -> None:
+    scratch_project.crc()
+    out = tmp_path / "site"
+    assert build(scratch_project, run_cli, out) == 0
+    before = tree(out)
+    scratch_project.crc(replace={"type: discovery": "type: lunch"})
+    assert build(scratch_project, run_cli, out) == 1
+    assert tree(out) == before
+    assert not list(tmp_path.glob(".site.staging*"))
+
+
+def test_user_template_overrides_builtin(scratch_project: Scratch, run_cli, tmp_path: Path) -> None:
+    scratch_project.crc()
+    scratch_project.write("templates/crc.html.j2", "<p>Mon modèle {{ name }} {{ client }}</p>\n")
+    out = tmp_path / "site"
+    assert build(scratch_project, run_cli, out) == 0
+    assert (out / "crc" / f"{NAME}.html").read_text(encoding="utf-8") == f"<p>Mon modèle {NAME} ACME SAS</p>\n"
+
+
+def test_broken_user_template_is_a_finding(scratch_project: Scratch, run_cli, tmp_path: Path) -> None:
+    scratch_project.crc()
+    scratch_project.write("templates/crc.html.j2", "<p>{{ name }</p>\n")
+    code, out, _ = run_cli("build", "--root", str(scratch_project.root), "--out", str(tmp_path / "s"), "--as-of", AS_OF)
+    assert code == 1
+    assert "templates/crc.html.j2:1: error:" in out
+
+
+def test_client_name_folding_in_file_name(scratch_project: Scratch, run_cli, tmp_path: Path) -> None:
+    scratch_project.crc(replace={"client: ACME SAS\nclient_code: ACME\n": "client: Société Générale\n"})
+    out = tmp_path / "site"
+    assert build(scratch_project, run_cli, out) == 0
+    assert (out / "crc" / "CRC-2025-09-19-SocieteGenerale-v1.0.docx").is_file()
+
+
+def test_new_crc_skeleton(scratch_project: Scratch, run_cli) -> None:
+    code, out, _ = run_cli("new", "crc", "--root", str(scratch_project.root), "--type", "negotiation",
+                           "--client", "l'oréal", "--date", "2025-10-02")
+    assert code == 0
+    path = Path(out.strip())
+    assert path.is_file() and path.parent.name == "l-oreal"
+    text = path.read_text(encoding="utf-8")
+    assert "type: negotiation" in text and "Négociation commerciale" in text and "version: '1.0'" in text
+    code, out, _ = run_cli("check", "--root", str(scratch_project.root), "--as-of", "2025-10-02")
+    assert code == 1
+    assert "placeholder « À COMPLÉTER » left" in out and "golden rule" in out
+
+
+def test_noop_rebuild_is_up_to_date_and_edit_rebuilds(scratch_project: Scratch, run_cli, tmp_path: Path) -> None:
+    path = scratch_project.crc()
+    out = tmp_path / "site"
+    assert build(scratch_project, run_cli, out) == 0
+    before = tree(out)
+    code, _, err = run_cli("build", "--root", str(scratch_project.root), "--out", str(out), "--as-of", AS_OF)
+    assert code == 0 and "up to date" in err
+    assert tree(out) == before
+    path.write_text(path.read_text(encoding="utf-8").replace("Brief besoins", "Brief des besoins"), encoding="utf-8")
+    code, _, err = run_cli("build", "--root", str(scratch_project.root), "--out", str(out), "--as-of", AS_OF)
+    assert code == 0 and "up to date" not in err
+    assert "Brief des besoins" in docx_text(out / "crc" / f"{NAME}.docx")
+    (out / "crc" / f"{NAME}.html").unlink()
+    code, _, err = run_cli("build", "--root", str(scratch_project.root), "--out", str(out), "--as-of", AS_OF)
+    assert "up to date" not in err and (out / "crc" / f"{NAME}.html").is_file()
+
+
+def test_no_cache_build_matches_cached(scratch_project: Scratch, run_cli, tmp_path: Path) -> None:
+    scratch_project.crc()
+    assert build(scratch_project, run_cli, tmp_path / "a") == 0
+    assert build(scratch_project, run_cli, tmp_path / "b", "--no-cache") == 0
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
