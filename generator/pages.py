@@ -52,19 +52,21 @@ LOSS_REASONS = {"price": "prix", "timing": "calendrier", "fit": "adéquation", "
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre")
 
-# Characters that some Markdown extension may act on, written as numeric entities instead.
-_MD_ACTIVE = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~^=:<>\"'$%"}
-_MD_ACTIVE["&"] = "&amp;"
-_MD_TABLE = str.maketrans(_MD_ACTIVE)
-
-
-# --- escaping ------------------------------------------------------------------
+# What Markdown or a common extension may act on, written as numeric entities: HTML (& < >), code,
+# emphasis, links, attribute lists, headings, tables, emoji (`:name:`), doubled ~ ^ = + (pymdownx),
+# and a block marker opening the text (list, quote, heading). The rest stays plain text, so pages
+# stay cheap to render.
+_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_[]{}#|<>~^=+:"}
+_ENTITIES["&"] = "&amp;"
+_ACTIVE = re.compile(r"[&<>\\`*_\[\]{}#|]|:(?=\S)|([~^=+])(?=\1)|(?<=([~^=+]))\2")
+_LEADING = re.compile(r"^(?:[-+*>]|\d+(?=[.)]))")
 
 
 def md(value: object) -> str:
     """Record text as inline Markdown that renders literally (no HTML, no markup, one line)."""
     text = " ".join(str(value if value is not None else "").split())
-    return text.translate(_MD_TABLE)
+    text = _ACTIVE.sub(lambda m: _ENTITIES[m.group(0)], text)
+    return _LEADING.sub(lambda m: "".join(f"&#{ord(c)};" for c in m.group(0)), text)
 
 
 def attr(value: object) -> str:
@@ -375,7 +377,7 @@ def home_attention(site: Site, page: str) -> str:
     """What needs attention: overdue next steps, blocked cards, low scores."""
     out = ["## À traiter {#a-traiter}\n"]
     overdue = overdue_steps(site)
-    out.append(f"### Prochaines étapes en retard ({len(overdue)})\n")
+    out.append(f"### Prochaines étapes en retard ({len(overdue)}) {{#en-retard}}\n")
     if overdue:
         out.append(table(("Opportunité", "Client", "Action", "Prévue le", "Retard", "Responsable"), (
             [link(page, i["key"].removeprefix("client:"), site.opp_pages[i["key"]]), md(i["client"]), md(i["what"]),
@@ -384,7 +386,7 @@ def home_attention(site: Site, page: str) -> str:
     else:
         out.append("Aucune prochaine étape en retard. :material-check:\n")
     blocked = blocked_cards(site)
-    out.append(f"\n### Cartes bloquées ({len(blocked)})\n")
+    out.append(f"\n### Cartes bloquées ({len(blocked)}) {{#bloquees}}\n")
     if blocked:
         out.append(table(("Opportunité", "Compte", "Colonne", "Bloquée depuis", "Cause", "Déblocage", "Responsable"), (
             [link(page, c.id, site.opp_pages[c.id]), md(c.account), md(site.column_title(c.column)),
@@ -393,7 +395,7 @@ def home_attention(site: Site, page: str) -> str:
     else:
         out.append("Aucune carte bloquée.\n")
     low = low_scores(site)
-    out.append(f"\n### CRC sous {LOW_SCORE}/10 ({len(low)})\n")
+    out.append(f"\n### CRC sous {LOW_SCORE}/10 ({len(low)}) {{#scores-bas}}\n")
     if low:
         out.append(table(("CRC", "Client", "Date", "Score", "Pour progresser"), (
             [a(page, e.doc.name, e.html), md(e.doc.crc.client), short_date(e.doc.crc.date), score_badge(e.score),
@@ -785,7 +787,7 @@ def register_page(site: Site) -> str:
     labels_map = {"type": dict(types), "status": dict(statuses)}
     html_block = (
         f'<div class="dd-register" id="dd-register" data-base="{attr(rel(page, "."))}/" data-data="{attr(REGISTER_DATA)}">\n'
-        '<form class="dd-register__filters" role="search" onsubmit="return false">'
+        '<form class="dd-register__filters" id="dd-filters" role="search">'
         '<label class="dd-field dd-field--grow"><span>Rechercher</span>'
         '<input type="search" id="dd-q" name="q" autocomplete="off" '
         'placeholder="Client, opportunité, participant, mot-clé…"></label>'

@@ -170,6 +170,8 @@
     }).catch(viaScript);
   }
 
+  var form = document.getElementById("dd-filters");
+  if (form) form.addEventListener("submit", function (event) { event.preventDefault(); apply(false); });
   input.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(function () { apply(false); }, DEBOUNCE_MS);
