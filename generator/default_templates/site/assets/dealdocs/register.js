@@ -52,10 +52,13 @@
   }
 
   function sortRows() {
-    var key = sortKey, dir = sortDesc ? -1 : 1;
+    var key = sortKey, dir = sortDesc ? -1 : 1, cache = "_s_" + key;
+    for (var i = 0; i < rows.length; i++) {  // folded once per column, not once per comparison
+      var r = rows[i];
+      if (!(cache in r)) r[cache] = typeof r[key] === "string" ? fold(r[key]) : r[key];
+    }
     rows.sort(function (a, b) {
-      var x = a[key], y = b[key];
-      if (typeof x === "string") { x = fold(x); y = fold(y); }
+      var x = a[cache], y = b[cache];
       if (x < y) return -dir;
       if (x > y) return dir;
       return a.name < b.name ? -dir : a.name > b.name ? dir : 0;
