@@ -23,6 +23,9 @@ EXAMPLES = {
     "lock": "dealdocs lock",
     "metrics": "dealdocs metrics --as-of 2025-10-24 --format json",
     "serve": "dealdocs serve --port 8000",
+    "schema": "dealdocs schema --out schemas",
+    "init": "dealdocs init ventes-2025 && dealdocs build --root ventes-2025",
+    "completion": "eval \"$(dealdocs completion bash)\"   # add to ~/.bashrc",
 }
 
 
@@ -40,24 +43,37 @@ def parse_date(text: str) -> date:
 
 def default_as_of(root: Path) -> date:
     """SOURCE_DATE_EPOCH's UTC date, else the project's as_of setting, else today."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    epoch = _epoch_date()
     if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
-        except (ValueError, OverflowError, OSError):
-            raise UsageError(f"SOURCE_DATE_EPOCH must be a number of seconds, got {epoch!r}") from None
+        return epoch
     from .project import read_settings
     settings, _ = read_settings(root)
     return settings.as_of or datetime.now(timezone.utc).date()
 
 
+def _epoch_date() -> Optional[date]:
+    """The UTC date of SOURCE_DATE_EPOCH, if set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None
+    try:
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(f"SOURCE_DATE_EPOCH must be a number of seconds, got {epoch!r}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dealdocs", description="Sales documents as code: CRC, board, metrics, knowledge base.")
+    parser = argparse.ArgumentParser(
+        prog="dealdocs", description="Sales documents as code: CRC, board, metrics, knowledge base.",
+        epilog="examples:\n" + "\n".join(f"  {e}" for e in EXAMPLES.values())
+        + "\n\n'dealdocs COMMAND --help' describes a command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"dealdocs {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text, epilog=f"example: {EXAMPLES[name]}")
+        p = sub.add_parser(name, help=help_text, description=help_text, epilog=f"example:\n  {EXAMPLES[name]}",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("--root", type=Path, default=Path("."), help="the content repository (default: .)")
         p.add_argument("--quiet", "-q", action="store_true", help="print findings only, no progress")
         return p
@@ -94,7 +110,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--as-of", type=parse_date, help="today's date")
+
+    p = command("schema", "write the JSON Schemas editors use to complete and check content files")
+    p.add_argument("--out", type=Path, help="output directory (default: schemas/ in the root)")
+
+    p = command("init", "scaffold a new content repository that builds at once (never overwrites)")
+    p.add_argument("dir", type=Path, nargs="?", help="the new repository (default: --root)")
+    p.add_argument("--as-of", type=parse_date, help="date the examples are written around (default: today)")
+
+    p = command("completion", "print a shell completion script")
+    p.add_argument("shell", choices=("bash", "zsh"), help="the shell")
     return parser
+
+
+def use_colour(stream: object) -> bool:
+    """Colours only on a terminal, never with NO_COLOR set or TERM=dumb."""
+    isatty = getattr(stream, "isatty", None)
+    return (bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+            and os.environ.get("TERM") != "dumb")
+
+
+_COLOURS = {"error": "\033[31m", "warning": "\033[33m"}
+
+
+def _coloured(line: str, severity: str) -> str:
+    word = f": {severity}:"
+    return line.replace(word, f": {_COLOURS[severity]}{severity}\033[0m:", 1) if severity in _COLOURS else line
 
 
 def print_findings(findings: Sequence[Finding], fmt: str = "text") -> None:
@@ -102,8 +143,9 @@ def print_findings(findings: Sequence[Finding], fmt: str = "text") -> None:
     if fmt == "json":
         print(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))
         return
+    colour = use_colour(sys.stdout)
     for f in findings:
-        print(f.format())
+        print(_coloured(f.format(), f.severity) if colour else f.format())
 
 
 def _summary(findings: Sequence[Finding]) -> str:
@@ -124,8 +166,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _progress(quiet: bool) -> tuple[Optional[Callable[[str, int, int], None]], Callable[[], None]]:
     if quiet or not sys.stderr.isatty() or os.environ.get("CI"):
         return None, lambda: None
+    from rich.console import Console
+    console = Console(stderr=True, no_color=not use_colour(sys.stderr))
     from rich.progress import Progress
-    bar = Progress(transient=True)
+    bar = Progress(transient=True, console=console)
     bar.start()
     tasks: dict[str, int] = {}
 
@@ -190,7 +234,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
         print("crc.lock is corrupted: not rewritten", file=sys.stderr)
         return EXIT_CONTENT
     lines, added = custody.lock_lines(docs, entries)
-    if added:
+    if added or entries:
         custody.write_lock(args.root, lines)
     for name in added:
         print(f"locked {name}")
@@ -213,9 +257,47 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.root, args.as_of, args.host, args.port)
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .jsonschema import board_keys, write_schemas
+    out = args.out if args.out is not None else args.root / "schemas"
+    paths = write_schemas(out, board_keys(args.root))
+    if not args.quiet:
+        for path in paths:
+            print(path)
+    return EXIT_OK
+
+
+def _today() -> date:
+    """SOURCE_DATE_EPOCH's UTC date, else today (for commands without a root yet)."""
+    return _epoch_date() or datetime.now(timezone.utc).date()
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from .init import InitError, init
+    target = args.dir if args.dir is not None else args.root
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target} exists and is not a directory")
+    try:
+        written = init(target, args.as_of or _today())
+    except InitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    if not args.quiet:
+        print(f"created {len(written)} files in {target}; next:\n"
+              f"  dealdocs check --root {target}\n  dealdocs build --root {target}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    from .completion import script
+    print(script(_parser(), args.shell), end="")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check, "build": cmd_build, "new": cmd_new, "amend": cmd_amend,
     "lock": cmd_lock, "metrics": cmd_metrics, "serve": cmd_serve,
+    "schema": cmd_schema, "init": cmd_init, "completion": cmd_completion,
 }
 
 
@@ -227,7 +309,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_USAGE
-    if not args.root.is_dir():
+    if args.command not in ("init", "completion") and not args.root.is_dir():
         print(f"error: --root {args.root} is not a directory", file=sys.stderr)
         return EXIT_USAGE
     try:

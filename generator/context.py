@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any, Optional
 
 from . import rules
-from .i18n import deadline_text, labels, long_date, money, short_date
+from .i18n import LABELS, deadline_text, labels, long_date, money, percent, short_date
 from .models import Card, CrcDoc, Participant
 
 
@@ -33,7 +33,7 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
     aligned = None
     if card is not None:
         aligned = crc.crm is not None and not rules.concordance(doc, card)
-    sc = rules.score(crc)
+    sc = rules.score(crc, language)
     deadline = crc.validation.deadline if crc.validation else None
     subject = default_subject(doc, language)
     return {
@@ -41,7 +41,7 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
         "L": lab,
         "name": doc.name,
         "source": doc.source.path,
-        "title": subject if subject.lower().startswith(lab["report"].lower())
+        "title": subject if any(subject.lower().startswith(t["report"].lower()) for t in LABELS.values())
         else f"{lab['report']} — {subject} — {long_date(crc.date, language)}",
         "subject": subject,
         "type": crc.type,
@@ -82,7 +82,7 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
         "keywords_text": ", ".join(crc.keywords),
         "crm": None if crc.crm is None else {
             "stage": (stage_titles or {}).get(crc.crm.stage or "", crc.crm.stage or ""),
-            "probability": f"{crc.crm.probability} %" if crc.crm.probability is not None else "",
+            "probability": percent(crc.crm.probability, language),
             "amount": money(crc.crm.amount, language),
             "close_date": short_date(crc.crm.close_date, language),
         },
@@ -90,7 +90,7 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
                   "items": [{"label": i.label, "points": i.points, "max": i.max_points} for i in sc.items],
                   "missing": sc.missing},
         "checklist": [{"label": c.label, "ok": c.ok, "mark": "☑" if c.ok else "☐"}
-                      for c in rules.checklist(crc, aligned)],
+                      for c in rules.checklist(crc, aligned, language)],
         "golden_rule": rules.golden_rule(crc),
         "sent_on": long_date(crc.sent_on, language),
         "validation_deadline": deadline_text(deadline, language),

@@ -4,16 +4,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import ERROR, Crc, CrcDoc, Finding
+from .models import ERROR, WARNING, Crc, CrcDoc, Finding
 
 LOCK_NAME = "crc.lock"
+_LOCK_LINE = re.compile(r"CRC-\S+\s+\d{4}-\d{2}-\d{2}\s+sha256:[0-9a-f]{64}")
 LOCK_HEADER = ("# crc.lock — written by `dealdocs lock`; one sent CRC version a line:\n"
                "# <name> <sent_on> sha256:<hash of the canonical record>\n"
-               "# Do not edit by hand: amend a sent CRC as a new version instead.\n")
+               "# Do not edit by hand: amend a sent CRC as a new version instead.\n"
+               "# Git merges it line by line (.gitattributes: crc.lock merge=union); `dealdocs lock` re-sorts it.\n")
 
 
 def canonical_record(crc: Crc) -> dict:
@@ -57,33 +60,40 @@ def read_lock(root: Path) -> tuple[dict[str, LockEntry], list[Finding]]:
         if not line or line.startswith("#"):
             continue
         parts = line.split()
-        if (len(parts) != 3 or not parts[0].startswith("CRC-") or not parts[2].startswith("sha256:")
-                or len(parts[2]) != 71):
+        if not _LOCK_LINE.fullmatch(line):
             findings.append(Finding(LOCK_NAME, number, ERROR, "", "corrupted crc.lock line (expected "
                                     "'<name> <sent_on> sha256:<64 hex>'): restore it from git, e.g. `git checkout crc.lock`"))
             continue
-        if parts[0] in entries:
-            findings.append(Finding(LOCK_NAME, number, ERROR, "", f"{parts[0]} is locked twice: keep one line "
-                                    "(a git merge conflict?)"))
+        same = entries.get(parts[0])
+        if same is not None and (same.sent_on, same.sha256) == (parts[1], parts[2][7:]):
+            continue  # the same line twice, as a union merge of two branches that both locked it
+        if same is not None:
+            findings.append(Finding(LOCK_NAME, number, ERROR, "", f"{parts[0]} is locked twice with different records: "
+                                    "keep the line of what was really sent (see `git log -p crc.lock`)"))
         entries[parts[0]] = LockEntry(parts[0], parts[1], parts[2][7:], number)
     return entries, findings
 
 
 def lock_findings(docs: list[CrcDoc], entries: dict[str, LockEntry]) -> list[Finding]:
-    """A sent version must be in the lock and match it."""
+    """A sent version must be in the lock and match it; a locked version must still exist."""
     out = []
     for doc in docs:
-        if not doc.crc.sent_on:
-            continue
         entry = entries.get(doc.name)
-        where = doc.source.line(("sent_on",))
         if entry is None:
-            out.append(Finding(doc.source.path, where, ERROR, "sent_on", f"{doc.name} was sent but is not in "
-                               "crc.lock: run `dealdocs lock` to record what was sent"))
+            if doc.crc.sent_on:
+                out.append(Finding(doc.source.path, doc.source.line(("sent_on",)), ERROR, "sent_on",
+                                   f"{doc.name} was sent but is not in crc.lock: run `dealdocs lock` to record "
+                                   "what was sent"))
         elif entry.sha256 != record_hash(doc.crc):
             out.append(Finding(doc.source.path, doc.source.line(), ERROR, "", f"{doc.name} was sent on "
                                f"{entry.sent_on} and no longer matches crc.lock: restore it and run "
                                f"`dealdocs amend {doc.source.path}` to issue a new version instead"))
+    names = {doc.name for doc in docs}
+    for entry in sorted(entries.values(), key=lambda e: e.line):
+        if entry.name not in names:
+            out.append(Finding(LOCK_NAME, entry.line, WARNING, "", f"{entry.name} is locked (sent on "
+                               f"{entry.sent_on}) but no valid CRC file gives this name any more (deleted, "
+                               "renamed or broken): restore it from git, it is the record of what was sent"))
     return out
 
 
@@ -112,6 +122,19 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_lock(root: Path, lines: list[str]) -> None:
-    """Write crc.lock atomically, sorted, one entry a line."""
-    write_atomic(root / LOCK_NAME, LOCK_HEADER + "".join(f"{line}\n" for line in lines))
+def lock_text(lines: list[str]) -> str:
+    """The canonical text of crc.lock: the header, then one entry a line, sorted."""
+    return LOCK_HEADER + "".join(f"{line}\n" for line in sorted(lines))
+
+
+def write_lock(root: Path, lines: list[str]) -> bool:
+    """Write crc.lock atomically unless it already holds exactly this text; True when written."""
+    path = root / LOCK_NAME
+    text = lock_text(lines)
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    write_atomic(path, text)
+    return True

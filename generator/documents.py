@@ -82,14 +82,15 @@ def render_job(job: Job, templates: TemplateSet) -> dict[str, bytes]:
     docx = _renderers["docx"].render(job.context)
     files[f"crc/{job.name}.docx"] = docx
     files[f"crc/{job.name}.html"] = _renderers["html"].render(job.context)
-    for extra in EXTRA_OUTPUTS:
-        files.update(extra(job, docx, _renderers))
+    for companion in companions():
+        files.update(companion(job, docx, _renderers))
     return files
 
 
-# Further per-document outputs (redline, e-mail, calendar) register here:
-# each takes (job, docx bytes, renderers) and returns {relative path: bytes}.
-EXTRA_OUTPUTS: list[Callable[[Job, bytes, dict[str, Any]], dict[str, bytes]]] = []
+def companions() -> tuple[Callable[[Job, bytes, dict[str, Any]], dict[str, bytes]], ...]:
+    """The per-document outputs beside the .docx and .html: redline, e-mail draft, invite."""
+    from .render import email, ics, redline
+    return (redline.redline_output, email.email_output, ics.ics_output)
 
 
 def _render_safe(args: tuple[Job, TemplateSet]) -> tuple[str, dict[str, bytes], Optional[tuple[str, int, str]]]:

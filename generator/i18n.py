@@ -32,7 +32,30 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "Brouillon", "sent": "Envoyé", "validated": "Validé", "corrected": "Corrigé",
         "client_ms": "Jalon client", "internal_ms": "Jalon interne", "calendar_ms": "Contrainte calendaire",
         "value_ms": "Échéance de valeur", "versions": "Historique des versions", "changes": "Modifications depuis la version précédente",
+        "fingerprint": "Empreinte (sha256)", "locked": "verrouillée dans crc.lock", "not_locked": "non verrouillée",
+        "reason": "Motif", "no_change": "Aucune modification du contenu.",
         "at": "à", "golden_rule": "Règle d'or respectée : jalon daté, responsable nommé, échéance.",
+        # quality score (rules.score): item labels and what to do to reach 10
+        "score_objective": "Objectif en une phrase", "hint_objective": "Écrire l'objectif en une seule phrase",
+        "score_facts": "5 à 7 faits saillants",
+        "hint_facts": "Ramener les faits saillants à 5–7 (actuellement {n})",
+        "score_decisions": "Au moins 2 décisions", "hint_decisions": "Formaliser au moins 2 décisions, au présent",
+        "score_step_date": "Prochaine étape datée", "hint_step_date": "Dater la prochaine étape",
+        "score_owners": "Responsables des deux côtés",
+        "hint_owners": "Nommer un responsable côté client et côté vendeur",
+        "score_risks": "1 à 3 risques avec plan de levée",
+        "hint_risks": "Lister 1 à 3 risques, chacun avec son plan de levée",
+        "score_deliverables": "Livrables : émetteur, date, format",
+        "hint_deliverables": "Donner à chaque livrable un émetteur, une échéance et un format",
+        "score_attachments": "Pièces / preuves référencées",
+        "hint_attachments": "Référencer au moins une pièce ou preuve",
+        "score_validation": "Validation client demandée",
+        "hint_validation": "Demander la validation du client avec une échéance",
+        # minute checklist (rules.checklist)
+        "check_sent": "Envoyé sous 24 h", "check_content": "Faits, décisions et prochaine étape présents",
+        "check_step": "Prochaine étape datée, responsables identifiés",
+        "check_risks": "1–2 risques et leur plan de levée", "check_evidence": "Pièces / preuves référencées",
+        "check_crm": "Aligné CRM (étape, probabilité)", "check_validation": "Validation client demandée (échéance)",
     },
     "en": {
         "report": "Meeting report",
@@ -58,7 +81,28 @@ LABELS: dict[str, dict[str, str]] = {
         "draft": "Draft", "sent": "Sent", "validated": "Validated", "corrected": "Corrected",
         "client_ms": "Client milestone", "internal_ms": "Internal milestone", "calendar_ms": "Calendar constraint",
         "value_ms": "Value milestone", "versions": "Version history", "changes": "Changes since the previous version",
+        "fingerprint": "Fingerprint (sha256)", "locked": "locked in crc.lock", "not_locked": "not locked",
+        "reason": "Reason", "no_change": "No change to the content.",
         "at": "at", "golden_rule": "Golden rule met: dated milestone, named owner, due date.",
+        "score_objective": "Objective in one sentence", "hint_objective": "Write the objective as one sentence",
+        "score_facts": "5 to 7 key facts",
+        "hint_facts": "Bring the key facts to 5–7 (currently {n})",
+        "score_decisions": "At least 2 decisions", "hint_decisions": "Record at least 2 decisions, in the present tense",
+        "score_step_date": "Dated next step", "hint_step_date": "Put a date on the next step",
+        "score_owners": "Owners on both sides",
+        "hint_owners": "Name an owner on the client side and on the vendor side",
+        "score_risks": "1 to 3 risks with a mitigation",
+        "hint_risks": "List 1 to 3 risks, each with its mitigation plan",
+        "score_deliverables": "Deliverables: issuer, date, format",
+        "hint_deliverables": "Give every deliverable an issuer, a due date and a format",
+        "score_attachments": "Attachments / evidence referenced",
+        "hint_attachments": "Reference at least one attachment or piece of evidence",
+        "score_validation": "Client validation requested",
+        "hint_validation": "Ask the client to validate, with a deadline",
+        "check_sent": "Sent within 24 h", "check_content": "Facts, decisions and next step present",
+        "check_step": "Next step dated, owners named",
+        "check_risks": "1–2 risks with their mitigation", "check_evidence": "Attachments / evidence referenced",
+        "check_crm": "Aligned with the CRM (stage, probability)", "check_validation": "Client validation requested (deadline)",
     },
 }
 
@@ -91,8 +135,17 @@ def deadline_text(value: Optional[datetime], language: str = "fr") -> str:
 
 
 def money(amount: Optional[float], language: str = "fr") -> str:
-    """`28 000 €`."""
+    """`28 000 €` / `€28,000`."""
     if amount is None:
         return ""
-    text = format_decimal(round(amount), locale="fr_FR" if language == "fr" else "en_GB")
+    if language == "en":
+        return f"€{format_decimal(round(amount), locale='en_GB')}"
+    text = format_decimal(round(amount), locale="fr_FR")
     return f"{text} €".replace("\u202f", " ").replace("\xa0", " ")
+
+
+def percent(value: Optional[int], language: str = "fr") -> str:
+    """`40 %` / `40%`."""
+    if value is None:
+        return ""
+    return f"{value}%" if language == "en" else f"{value} %"

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, Optional
 
-from . import custody
+from . import custody, diff
 from .context import crc_context
 from .i18n import labels, long_date
 from .models import ERROR, CrcDoc, Finding
@@ -14,9 +14,11 @@ from .pipeline import Progress, Writer, json_bytes, sha256
 from .project import Project
 from .timing import measure
 from .documents import Cache, Job, render_all, template_set
+from .render.board import write_board
+from .render.metrics_page import write_metrics
+from .render.crm import write_crm
 
 log = logging.getLogger(__name__)
-
 
 def base_name(name: str) -> str:
     """`CRC-2025-09-19-ACME-v1.1` → `CRC-2025-09-19-ACME`."""
@@ -33,13 +35,16 @@ def version_chains(docs: list[CrcDoc]) -> dict[str, list[CrcDoc]]:
     return chains
 
 
-def history_rows(chain: list[CrcDoc], language: str) -> list[dict[str, Any]]:
-    """The version history shown on every version's page."""
+def history_rows(chain: list[CrcDoc], language: str,
+                 lock: Optional[dict[str, custody.LockEntry]] = None) -> list[dict[str, Any]]:
+    """The version history shown on every version's page: sent date, reason, locked record hash."""
     lab = labels(language)
+    lock = lock or {}
     return [{"name": d.name, "version": d.crc.version, "date": long_date(d.crc.sent_on, language),
              "status": d.crc.status, "status_label": lab[d.crc.status],
              "reason": d.crc.amendment.reason if d.crc.amendment and d.crc.amendment.reason else "",
-             "sha256": custody.record_hash(d.crc)} for d in chain]
+             "sha256": lock[d.name].sha256 if d.name in lock else custody.record_hash(d.crc) if d.crc.sent_on else "",
+             "locked": d.name in lock} for d in chain]
 
 
 def crc_contexts(project: Project) -> list[tuple[CrcDoc, dict[str, Any]]]:
@@ -54,9 +59,16 @@ def crc_contexts(project: Project) -> list[tuple[CrcDoc, dict[str, Any]]]:
     for doc in sorted(project.crcs, key=lambda d: d.name):
         card = cards.get(doc.crc.opportunity or "") if doc.name in latest else None
         chain = chains[base_name(doc.name)]
-        ctx = crc_context(doc, language, card.card if card else None,
-                          history_rows(chain, language) if len(chain) > 1 else [], titles)
+        ctx = crc_context(doc, language, card.card if card else None, history_rows(chain, language, project.lock),
+                          titles)
+        ctx["sent_on_iso"] = doc.crc.sent_on.isoformat() if doc.crc.sent_on else ""
         out.append((doc, ctx))
+    by_name = {doc.name: ctx for doc, ctx in out}
+    for doc, ctx in out:
+        chain = chains[base_name(doc.name)]
+        i = chain.index(doc)
+        if i > 0:
+            ctx["changes"] = diff.changes(by_name[chain[i - 1].name], ctx)
     return out
 
 
@@ -117,7 +129,12 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     findings, hashes = render_crcs(project, writer, progress, jobs, use_cache)
     with measure("index+manifest"):
         writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
-    from .site import write_site  # last: the site links the outputs it finds beside it
+    with measure("board"):
+        findings += write_board(project, as_of, writer, use_cache=use_cache)
+    with measure("metrics"):
+        findings += write_metrics(project, as_of, writer)
+    write_crm(project, writer)
+    from .site import write_site  # last: the site links the board and metrics outputs it finds beside it
     with measure("site"):
         findings += write_site(project, as_of, writer, hashes)
     return findings

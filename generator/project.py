@@ -11,6 +11,7 @@ from typing import Any, Optional
 import yaml
 
 from . import custody, rules
+from .lint import lint_templates
 from .loader import Limits, LoadError, Loaded, ParseCache, find_files, parse_yaml, read_text, relpath
 from .models import ERROR, Board, Card, CardDoc, Crc, CrcDoc, Finding, KbFrontMatter, KbPage, Located
 from .naming import document_name
@@ -222,6 +223,7 @@ def load_project(root: Path, as_of: date, settings: Optional[Settings] = None, u
     with measure("validate"):
         project.findings += cross_check(project, as_of)
     _parse_cache.save()
+    project.findings += lint_templates(root)
     project.findings.sort(key=lambda f: (f.path, f.line, f.severity, f.field, f.message))
     return project
 

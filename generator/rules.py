@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable, Optional
 
+from .i18n import labels
 from .models import ERROR, WARNING, Board, Card, CardDoc, Crc, CrcDoc, Finding
 from .naming import valid_client_code
 
@@ -90,30 +91,24 @@ def _validation_requested(crc: Crc) -> bool:
     return crc.validation is not None and crc.validation.deadline is not None
 
 
-def score(crc: Crc) -> Score:
-    """The quality score of §3, out of 10 (target ≥ 8)."""
+def score(crc: Crc, language: str = "fr") -> Score:
+    """The quality score of §3, out of 10 (target ≥ 8), labelled in language."""
+    lab = labels(language)
     step = crc.next_step
     n_dec = len(crc.decisions)
-    return Score((
-        ScoreItem("Objectif en une phrase", int(_one_sentence(crc.objective)), 1,
-                  "Écrire l'objectif en une seule phrase"),
-        ScoreItem("5 à 7 faits saillants", int(5 <= len(crc.facts) <= 7), 1,
-                  f"Ramener les faits saillants à 5–7 (actuellement {len(crc.facts)})"),
-        ScoreItem("Au moins 2 décisions", 2 if n_dec >= 2 else n_dec, 2,
-                  "Formaliser au moins 2 décisions, au présent"),
-        ScoreItem("Prochaine étape datée", int(bool(step and step.date)), 1,
-                  "Dater la prochaine étape"),
-        ScoreItem("Responsables des deux côtés", int(bool(step and step.owner_client and step.owner_vendor)), 1,
-                  "Nommer un responsable côté client et côté vendeur"),
-        ScoreItem("1 à 3 risques avec plan de levée", int(_risks_ok(crc, 3)), 1,
-                  "Lister 1 à 3 risques, chacun avec son plan de levée"),
-        ScoreItem("Livrables : émetteur, date, format", int(_deliverables_ok(crc)), 1,
-                  "Donner à chaque livrable un émetteur, une échéance et un format"),
-        ScoreItem("Pièces / preuves référencées", int(bool(crc.attachments)), 1,
-                  "Référencer au moins une pièce ou preuve"),
-        ScoreItem("Validation client demandée", int(_validation_requested(crc)), 1,
-                  "Demander la validation du client avec une échéance"),
-    ))
+    points = (
+        ("objective", int(_one_sentence(crc.objective)), 1),
+        ("facts", int(5 <= len(crc.facts) <= 7), 1),
+        ("decisions", 2 if n_dec >= 2 else n_dec, 2),
+        ("step_date", int(bool(step and step.date)), 1),
+        ("owners", int(bool(step and step.owner_client and step.owner_vendor)), 1),
+        ("risks", int(_risks_ok(crc, 3)), 1),
+        ("deliverables", int(_deliverables_ok(crc)), 1),
+        ("attachments", int(bool(crc.attachments)), 1),
+        ("validation", int(_validation_requested(crc)), 1),
+    )
+    return Score(tuple(ScoreItem(lab[f"score_{key}"], got, most, lab[f"hint_{key}"].format(n=len(crc.facts)))
+                       for key, got, most in points))
 
 
 @dataclass(frozen=True)
@@ -127,21 +122,20 @@ def sent_in_time(crc: Crc) -> bool:
     return crc.sent_on is not None and crc.sent_on <= crc.date + timedelta(days=1)
 
 
-def checklist(crc: Crc, crm_aligned: Optional[bool] = None) -> tuple[CheckItem, ...]:
-    """The minute checklist of the guide."""
+def checklist(crc: Crc, crm_aligned: Optional[bool] = None, language: str = "fr") -> tuple[CheckItem, ...]:
+    """The minute checklist of the guide, labelled in language."""
+    lab = labels(language)
     step = crc.next_step
     aligned = crc.crm is not None if crm_aligned is None else crm_aligned
-    return (
-        CheckItem("Envoyé sous 24 h", sent_in_time(crc)),
-        CheckItem("Faits, décisions et prochaine étape présents",
-                  bool(crc.facts and crc.decisions and step and step.action)),
-        CheckItem("Prochaine étape datée, responsables identifiés",
-                  bool(step and step.date and step.owner_client and step.owner_vendor)),
-        CheckItem("1–2 risques et leur plan de levée", _risks_ok(crc, 2)),
-        CheckItem("Pièces / preuves référencées", bool(crc.attachments)),
-        CheckItem("Aligné CRM (étape, probabilité)", aligned),
-        CheckItem("Validation client demandée (échéance)", _validation_requested(crc)),
-    )
+    return tuple(CheckItem(lab[f"check_{key}"], ok) for key, ok in (
+        ("sent", sent_in_time(crc)),
+        ("content", bool(crc.facts and crc.decisions and step and step.action)),
+        ("step", bool(step and step.date and step.owner_client and step.owner_vendor)),
+        ("risks", _risks_ok(crc, 2)),
+        ("evidence", bool(crc.attachments)),
+        ("crm", aligned),
+        ("validation", _validation_requested(crc)),
+    ))
 
 
 # --- CRC findings -------------------------------------------------------------
@@ -174,7 +168,7 @@ def crc_findings(doc: CrcDoc) -> list[Finding]:
         if missing:
             add(ERROR, ("deliverables", i), f"deliverable {d.what!r} has no {' or '.join(missing)}: "
                 "a deliverable needs an issuer (`by`) and a date (`due`)")
-    if crc.sent_on and not sent_in_time(crc):
+    if crc.sent_on and not sent_in_time(crc) and crc.major_minor == (crc.major_minor[0], 0):
         add(WARNING, ("sent_on",), f"sent on {crc.sent_on.isoformat()}, later than J+1 "
             f"({(crc.date + timedelta(days=1)).isoformat()}): send the CRC within 24 h")
     if len(crc.risks) > 3:
@@ -190,6 +184,8 @@ def crc_findings(doc: CrcDoc) -> list[Finding]:
     if not _validation_requested(crc):
         add(WARNING, ("validation",) if crc.validation else (),
             "no validation requested: add validation.deadline (\"Merci de répondre VALIDÉ… avant\")")
+    from .render.email import recipient_findings
+    out += recipient_findings(doc)
     return out
 
 
@@ -339,7 +335,7 @@ def board_findings(docs: list[CardDoc], board: Board, as_of: date) -> list[Findi
             if expedite > 1:
                 add(doc, WARNING, ("class",), "a second active expedite card: the expedite lane holds one card at a time")
         if card.next_action is None or card.next_action.date is None:
-            add(doc, WARNING, ("next_action",) if card.next_action else (),
+            add(doc, WARNING, ("next_action", "date") if card.next_action else ("next_action",),
                 "active card without a dated next action (target 0 %): add next_action {what, date}")
         age = age_days(card, as_of)
         if age is not None and age > board.ageing.idle_days:

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Optional
 
 import yaml
 
-from .custody import write_atomic
+from .jsonschema import header as schema_header
 from .loader import LoadError, parse_yaml, read_text
 from .naming import slug
 
@@ -109,7 +112,8 @@ def new_crc(root: Path, kind: str, client: str, when: date) -> Path:
     while path.exists():
         path = folder / f"{when.isoformat()}-{kind}-{n}.yaml"
         n += 1
-    text = HEADER.format(kind=kind, client=client, date=when.isoformat()) + dump(skeleton(kind, client, when))
+    text = (schema_header("crc", path, root) + HEADER.format(kind=kind, client=client, date=when.isoformat())
+            + dump(skeleton(kind, client, when)))
     _create(path, text)
     return path
 
@@ -153,15 +157,85 @@ def amend(path: Path, major: bool = False) -> Path:
             stem = stem[: -len(suffix)]
     target = path.with_name(f"{stem}-v{new}{path.suffix}")
     header = f"# Amendement de {path.name} : version {old} → {new}. Remplissez amendment.reason.\n"
-    _create(target, header + dump(data))
+    text = _amended_text(read_text(path), data)
+    root = content_root(path)
+    if root is not None and "yaml-language-server: $schema=" not in text:
+        header = schema_header("crc", target, root) + header
+    _create(target, header + text)
     return target
 
 
+def content_root(path: Path) -> Optional[Path]:
+    """The repository holding path (the parent of its `content` folder), if any."""
+    for parent in path.absolute().parents:
+        if parent.name == "content":
+            return parent.parent
+    return None
+
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
+
+
+def _blocks(lines: list[str]) -> dict[str, tuple[int, int]]:
+    """Top-level keys → (first line, end line) with their indented continuation lines."""
+    starts = [(m.group(1), i) for i, line in enumerate(lines) if (m := _TOP_KEY.match(line))]
+    out = {}
+    for n, (key, start) in enumerate(starts):
+        end = starts[n + 1][1] if n + 1 < len(starts) else len(lines)
+        while end > start + 1 and not lines[end - 1].startswith((" ", "\t")):
+            end -= 1  # comments and blank lines before the next key stay outside the block
+        out[key] = (start, end)
+    return out
+
+
+def _amended_text(text: str, expected: dict) -> str:
+    """The amended record as a small edit of the original text (comments and layout kept), else re-dumped."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    blocks = _blocks(lines)
+    edits: dict[int, list[str]] = {}  # line index → replacement lines
+    if "version" in blocks:
+        start, _ = blocks["version"]
+        edits[start] = [re.sub(r"(version\s*:\s*)(\S+)", lambda m: f'{m.group(1)}"{expected["version"]}"',
+                               lines[start], count=1)]
+    for key in ("sent_on", "amendment"):
+        if key in blocks:
+            start, end = blocks[key]
+            edits.update({i: [] for i in range(start, end)})
+    if "validation" in blocks:
+        start, end = blocks["validation"]
+        for i in range(start, end):
+            line = re.sub(r",\s*status\s*:\s*[\w\"']+|status\s*:\s*[\w\"']+\s*,?\s*", "", lines[i])
+            if line != lines[i]:
+                edits[i] = [] if i > start and not line.strip() else [line]
+    amendment = dump({"amendment": expected["amendment"]})
+    anchor = blocks.get("exemplary", (len(lines), 0))[0]
+    edits[anchor] = [amendment] + edits.get(anchor, lines[anchor:anchor + 1])
+    out = "".join("".join(edits[i]) if i in edits else line for i, line in enumerate(lines + [""]))
+    try:
+        if parse_yaml(out).data == expected:
+            return out
+    except LoadError:
+        pass
+    return dump(expected)
+
+
 def _create(path: Path, text: str) -> None:
-    """Create a file atomically, refusing to overwrite."""
-    if path.exists():
-        raise AmendError(f"{path} already exists: not overwritten")
-    write_atomic(path, text)
-    if not path.exists():  # pragma: no cover
-        raise AmendError(f"{path} was not written")
-    os.utime(path)
+    """Create a file atomically, refusing to overwrite (hard link of a complete temporary file)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise AmendError(f"{path} already exists: not overwritten") from None
+        except OSError:  # a file system without hard links
+            if path.exists():
+                raise AmendError(f"{path} already exists: not overwritten") from None
+            os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -152,3 +152,11 @@ def test_usage_errors_exit_2(scratch_project: Scratch, run_cli) -> None:
     assert exc.value.code == 2
     code, _, err = run_cli("amend", "--root", str(scratch_project.root), "nope.yaml")
     assert code == 2 and "no such file" in err
+
+
+def test_amendment_sent_later_is_not_a_late_crc(scratch_project: Scratch, run_cli) -> None:
+    scratch_project.crc(replace={'version: "1.0"': 'version: "1.1"\namendment: {reason: Date corrigée par le client}',
+                                 "validation: {deadline": "sent_on: 2025-09-30\nvalidation: {deadline"})
+    assert run_cli("lock", "--root", str(scratch_project.root))[0] == 0
+    code, items = findings(scratch_project, run_cli)
+    assert not [f for f in items if "J+1" in f["message"]]

@@ -1,0 +1,525 @@
+"""The printed Kanban board: view models → print HTML (Jinja) → PDF (WeasyPrint)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import unicodedata
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence, TypeVar
+
+import jinja2
+
+from .. import rules
+from ..models import ERROR, Board, Card, CardDoc, Finding
+from ..templates import DEFAULTS, display_path, environment, file_hash, template_path
+from . import RenderError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: output path → template name (under default_templates/ or the project's templates/)
+DOCUMENTS = {
+    "board/board.pdf": "board/board.html.j2",
+    "board/banners.pdf": "board/banners.html.j2",
+    "board/labels.pdf": "board/labels.html.j2",
+    "board/cards.pdf": "board/cards.html.j2",
+}
+STYLESHEET = "print.css"
+
+# Cells per A4 sheet; print.css sizes the cells to match.
+BANNERS_PER_PAGE = 4    # A6 portrait, 2 × 2
+LABELS_PER_PAGE = 14    # 105 × 42.4 mm, 2 × 7
+TICKETS_PER_PAGE = 6    # 105 × 99 mm, 2 × 3
+CARDS_PER_PAGE = 8      # 105 × 74.25 mm (A7), 2 × 4
+
+CLASS_RANK = {"expedite": 0, "fixed-date": 1, "partner": 2, "standard": 3}
+DEFAULT_CLASS_TITLES = {"standard": "Standard", "fixed-date": "Fixed Date", "expedite": "Expedite",
+                        "partner": "Partenaire"}
+
+LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "period": "Période", "as_of": "Au", "active": "cartes actives",
+        "weighted": "Pipe pondéré", "blocked_count": "Bloquées",
+        "wip_over": "WIP dépassé", "wip_full": "WIP atteint", "expedite_lane": "Expedite",
+        "expedite_rule": "1 carte active maximum — priorité absolue",
+        "blocked": "BLOQUÉ", "no_next": "SANS ACTION", "idle": "INACTIF",
+        "purge": "À PURGER", "nego": "NÉGO", "days": "j", "age": "âge", "won": "Gagnées",
+        "lost": "Perdues", "legend": "Légende", "classes": "Classes",
+        "rules": "Règles", "since": "depuis", "cause": "Cause", "next": "Next", "owner": "Resp.",
+        "column": "Colonne", "wip": "WIP", "dor": "Règles d'entrée (DoR)", "dod": "Definition of Done",
+        "pull_rules": "Règles de tirage", "board_rules": "Règles du tableau",
+        "problem": "Problème", "rule": "Règle testée", "indicator": "Indicateur suivi", "target": "Cible",
+        "decision": "Décision (J+14)", "keep": "Garder", "adjust": "Ajuster", "drop": "Jeter",
+        "micro_rule": "Micro-règle 2 semaines", "card": "Carte", "account": "Compte", "contact": "Contact",
+        "next_action": "Prochaine action & date", "amount": "Montant", "probability": "Probabilité",
+        "source": "Source", "close_date": "Échéance", "notes": "Notes / objections", "class": "Classe",
+        "key_fields": "Champs clés", "light_green": "≤ {g} j", "light_amber": "{g1}–{a} j",
+        "light_red": "> {a} j", "nego_light": "Négo", "age_hint": "âge = jours depuis la dernière action",
+        "idle_hint": "> {n} j", "purge_hint": "> {n} j en {col}",
+        "pull_hint": "Tirer une carte seulement si WIP < limite", "owner_long": "Personne en charge",
+        "doc_banners": "bannières de colonnes", "doc_labels": "étiquettes BLOQUÉ et micro-règles",
+        "doc_cards": "cartes à imprimer", "no_limit": "Pas de limite WIP",
+        "unlimited": "∞", "none": "—",
+    },
+    "en": {
+        "period": "Period", "as_of": "As of", "active": "active cards",
+        "weighted": "Weighted pipeline", "blocked_count": "Blocked",
+        "wip_over": "WIP exceeded", "wip_full": "WIP reached", "expedite_lane": "Expedite",
+        "expedite_rule": "1 active card at most — top priority",
+        "blocked": "BLOCKED", "no_next": "NO ACTION", "idle": "IDLE",
+        "purge": "PURGE", "nego": "NEGO", "days": "d", "age": "age", "won": "Won",
+        "lost": "Lost", "legend": "Legend", "classes": "Classes",
+        "rules": "Rules", "since": "since", "cause": "Cause", "next": "Next", "owner": "Owner",
+        "column": "Column", "wip": "WIP", "dor": "Entry rules (DoR)", "dod": "Definition of Done",
+        "pull_rules": "Pull rules", "board_rules": "Board rules",
+        "problem": "Problem", "rule": "Rule tested", "indicator": "Indicator", "target": "Target",
+        "decision": "Decision (D+14)", "keep": "Keep", "adjust": "Adjust", "drop": "Drop",
+        "micro_rule": "Two-week micro-rule", "card": "Card", "account": "Account", "contact": "Contact",
+        "next_action": "Next action & date", "amount": "Amount", "probability": "Probability",
+        "source": "Source", "close_date": "Close date", "notes": "Notes / objections", "class": "Class",
+        "key_fields": "Key fields", "light_green": "≤ {g} d", "light_amber": "{g1}–{a} d",
+        "light_red": "> {a} d", "nego_light": "Nego", "age_hint": "age = days since the last action",
+        "idle_hint": "> {n} d", "purge_hint": "> {n} d in {col}",
+        "pull_hint": "Pull a card only if WIP < limit", "owner_long": "Owner",
+        "doc_banners": "column banners", "doc_labels": "BLOCKED labels and micro-rules",
+        "doc_cards": "printable cards", "no_limit": "No WIP limit",
+        "unlimited": "∞", "none": "—",
+    },
+}
+
+SOURCES = {"fr": {"inbound": "Inbound", "outbound": "Outbound", "trade-show": "Salon",
+                  "referral": "Recommandation", "partner": "Partenaire"},
+           "en": {"inbound": "Inbound", "outbound": "Outbound", "trade-show": "Trade show",
+                  "referral": "Referral", "partner": "Partner"}}
+REASONS = {"fr": {"price": "prix", "timing": "timing", "fit": "fit", "competition": "concurrence"},
+           "en": {"price": "price", "timing": "timing", "fit": "fit", "competition": "competition"}}
+VARIANTS = {
+    "fr": {"discovery": ("Découverte (inbound)", "Problème exprimé • Persona • Budget indicatif • Next step daté"),
+           "outbound": ("Outbound (prospection)", "Segment • Trigger event • Icebreaker • Next step"),
+           "offer": ("Offre / Chiffrage", "Périmètre validé • Prix • Risque • Date de relance"),
+           "negotiation": ("Négociation / Closing", "Décideurs • Objections top 3 • Concessions • Plan de signature")},
+    "en": {"discovery": ("Discovery (inbound)", "Stated problem • Persona • Budget • Dated next step"),
+           "outbound": ("Outbound (prospecting)", "Segment • Trigger event • Icebreaker • Next step"),
+           "offer": ("Offer / Pricing", "Validated scope • Price • Risk • Follow-up date"),
+           "negotiation": ("Negotiation / Closing", "Deciders • Top 3 objections • Concessions • Signing plan")},
+}
+
+
+# --- formatting -------------------------------------------------------------------
+
+
+def short_amount(amount: Optional[float], language: str = "fr") -> str:
+    """`28 k€`, `30,5 k€`, `1,25 M€`, `850 €` (non-breaking space before the unit)."""
+    if amount is None:
+        return ""
+    if amount >= 999_950:
+        text, unit = f"{amount / 1_000_000:.2f}", "M€"
+    elif amount >= 999.5:
+        text, unit = f"{amount / 1000:.1f}", "k€"
+    else:
+        text, unit = f"{amount:.0f}", "€"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if language == "fr":
+        text = text.replace(".", ",")
+    return f"{text}\u00a0{unit}"
+
+
+def day_month(value: Optional[date], language: str = "fr") -> str:
+    """`12/10` (fr) or `12 Oct` (en)."""
+    if value is None:
+        return ""
+    return value.strftime("%d/%m") if language == "fr" else f"{value.day} {value:%b}"
+
+
+def full_date(value: Optional[date], language: str = "fr") -> str:
+    """`30/10/2025` (fr) or `2025-10-30` (en)."""
+    if value is None:
+        return ""
+    return value.strftime("%d/%m/%Y") if language == "fr" else value.isoformat()
+
+
+def paginate(items: Sequence[T], per_page: int, fill: bool = True, min_pages: int = 1) -> list[list[Optional[T]]]:
+    """Items in pages of per_page; the last page padded with None (blank cells) when fill."""
+    pages: list[list[Optional[T]]] = [list(items[i:i + per_page]) for i in range(0, len(items), per_page)]
+    while len(pages) < min_pages:
+        pages.append([])
+    if fill and pages:
+        pages[-1] += [None] * (per_page - len(pages[-1]))
+    return pages
+
+
+# --- view models --------------------------------------------------------------------
+
+
+def class_titles(board: Board) -> dict[str, str]:
+    """Service-class titles, the board's own first."""
+    titles = dict(DEFAULT_CLASS_TITLES)
+    titles.update({c.key: c.title for c in board.classes})
+    return titles
+
+
+def card_sort_key(card: Card) -> tuple:
+    """Class of service first, then the most urgent next action (none first), then id."""
+    nxt = card.next_action.date if card.next_action and card.next_action.date else None
+    return (CLASS_RANK.get(card.class_, 9), nxt is not None, nxt or date.min, card.id)
+
+
+def card_view(card: Card, board: Board, as_of: date, language: str = "fr") -> dict[str, Any]:
+    """Everything a card shows on the board, the labels and the printable cards, formatted."""
+    lab = LABELS.get(language, LABELS["fr"])
+    nxt = card.next_action
+    in_col = rules.days_in_column(card, as_of)
+    age = rules.age_days(card, as_of)
+    first = board.columns[0].key if board.columns else ""
+    column = board.column(card.column)
+    light = rules.negotiation_light(in_col, board) if card.column == "negotiation" else ""
+    blocked = card.blocked
+    variant = VARIANTS.get(language, VARIANTS["fr"]).get(card.variant or "", ("", ""))
+    flags = []
+    if card.active and (nxt is None or nxt.date is None):
+        flags.append(("no-next", lab["no_next"]))
+    if card.active and age is not None and age > board.ageing.idle_days:
+        flags.append(("idle", f"{lab['idle']} {age}\u00a0{lab['days']}"))
+    if card.active and card.column == first and in_col is not None and in_col > board.ageing.prospect_purge_days:
+        flags.append(("purge", lab["purge"]))
+    return {
+        "id": card.id,
+        "account": card.account or card.id,
+        "contact": card.contact or "",
+        "column": card.column,
+        "column_title": column.title if column else card.column,
+        "amount": short_amount(card.amount, language),
+        "probability": f"{card.probability}\u00a0%" if card.probability is not None else "",
+        "next_what": nxt.what if nxt else "",
+        "next_date": day_month(nxt.date, language) if nxt else "",
+        "next_date_full": full_date(nxt.date, language) if nxt else "",
+        "next_time": nxt.time or "" if nxt else "",
+        "next_overdue": bool(card.active and nxt and nxt.date and nxt.date < as_of),
+        "owner": f"{card.owner.name} ({card.owner.role})" if card.owner and card.owner.role else
+                 card.owner.name if card.owner else "",
+        "owner_name": card.owner.name if card.owner else "",
+        "source": SOURCES.get(language, SOURCES["fr"]).get(card.source or "", ""),
+        "close_date": full_date(card.close_date, language),
+        "close_short": day_month(card.close_date, language),
+        "class_key": card.class_,
+        "class_title": class_titles(board).get(card.class_, card.class_),
+        "variant": variant[0],
+        "key_fields": variant[1],
+        "notes": card.notes or "",
+        "objections": ", ".join(card.objections),
+        "age": age,
+        "days_in_column": in_col,
+        "light": light,
+        "blocked": _blocked_view(card, as_of, language) if blocked else None,
+        "flags": [{"key": k, "text": t} for k, t in flags],
+    }
+
+
+def _blocked_view(card: Card, as_of: date, language: str) -> dict[str, Any]:
+    b = card.blocked
+    assert b is not None
+    return {"since": day_month(b.since, language), "since_full": full_date(b.since, language),
+            "since_iso": b.since.isoformat(),
+            "days": (as_of - b.since).days, "cause": b.cause, "next": b.next or "",
+            "owner": b.owner or (card.owner.name if card.owner else "")}
+
+
+def closed_summary(cards: Iterable[Card], language: str = "fr") -> dict[str, Any]:
+    """Won and lost counts, amounts, loss reasons and the latest outcomes."""
+    closed = [c for c in cards if c.outcome]
+    won = [c for c in closed if c.outcome and c.outcome.result == "won"]
+    lost = [c for c in closed if c.outcome and c.outcome.result == "lost"]
+    names = REASONS.get(language, REASONS["fr"])
+    reasons = Counter(names.get(c.outcome.reason or "", "?") for c in lost if c.outcome)
+    latest = sorted(closed, key=lambda c: (c.outcome.date if c.outcome else date.min, c.id), reverse=True)[:2]
+    return {
+        "won": len(won), "won_amount": short_amount(sum(c.amount or 0 for c in won), language) if won else "",
+        "lost": len(lost),
+        "reasons": " · ".join(f"{k} {n}" for k, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "latest": [{"won": c.outcome.result == "won", "account": c.account or c.id,
+                    "date": day_month(c.outcome.date, language)} for c in latest if c.outcome],
+    }
+
+
+def column_views(cards: list[Card], board: Board, as_of: date, language: str = "fr") -> list[dict[str, Any]]:
+    """Board columns in order, with their WIP, alarm and cards (expedite lane apart)."""
+    lab = LABELS.get(language, LABELS["fr"])
+    counts = rules.wip(cards, board)
+    last = board.columns[-1].key
+    out = []
+    for col in board.columns:
+        mine = sorted((c for c in cards if c.active and c.column == col.key), key=card_sort_key)
+        n, limit = counts[col.key], col.wip_limit
+        views = [card_view(c, board, as_of, language) for c in mine]
+        out.append({
+            "key": col.key, "title": col.title, "count": n, "limit": limit,
+            "wip": f"{lab['wip']} {n}/{limit if limit is not None else lab['unlimited']}",
+            "over": limit is not None and n > limit,
+            "full": limit is not None and n == limit,
+            "closed": col.key == last,
+            "amount": short_amount(sum(c.amount or 0 for c in mine), language) if mine else "",
+            "expedite": [v for v in views if v["class_key"] == "expedite"],
+            "cards": [v for v in views if v["class_key"] != "expedite"],
+        })
+    return out
+
+
+def board_rows(columns: list[dict[str, Any]]) -> list[list[Optional[dict[str, Any]]]]:
+    """The flow lane as rows of one cell per column, so pages break between cards.
+
+    The closed column's first cell holds the won/lost summary (`{"summary": True}`).
+    """
+    cells = [([{"summary": True}] if c["closed"] else []) + c["cards"] for c in columns]
+    depth = max([len(c) for c in cells] + [1])
+    return [[c[i] if i < len(c) else None for c in cells] for i in range(depth)]
+
+
+def legend(board: Board, language: str = "fr") -> dict[str, Any]:
+    """Service classes, markers and traffic-light thresholds shown under the board."""
+    lab = LABELS.get(language, LABELS["fr"])
+    titles = class_titles(board)
+    keys = [c.key for c in board.classes] or list(DEFAULT_CLASS_TITLES)
+    policies = {c.key: c.policy or "" for c in board.classes}
+    nd = board.ageing.negotiation_days
+    first = board.columns[0].title if board.columns else ""
+    return {
+        "classes": [{"key": k, "title": titles[k], "policy": policies.get(k, "")} for k in keys],
+        "green": lab["light_green"].format(g=nd.green),
+        "amber": lab["light_amber"].format(g1=nd.green + 1, a=nd.amber),
+        "red": lab["light_red"].format(a=nd.amber),
+        "idle": lab["idle_hint"].format(n=board.ageing.idle_days),
+        "purge": lab["purge_hint"].format(n=board.ageing.prospect_purge_days, col=first),
+    }
+
+
+def board_context(board: Board, docs: list[CardDoc], as_of: date, language: str = "fr") -> dict[str, Any]:
+    """The view model of the four board documents."""
+    lab = LABELS.get(language, LABELS["fr"])
+    cards = [d.card for d in sorted(docs, key=lambda d: (d.card.id, d.source.path))]
+    columns = column_views(cards, board, as_of, language)
+    active = sorted((c for c in cards if c.active),
+                    key=lambda c: (board.index(c.column), card_sort_key(c)))
+    active_views = [card_view(c, board, as_of, language) for c in active]
+    blocked = sorted((v for v in active_views if v["blocked"]),
+                     key=lambda v: (v["blocked"]["since_iso"], v["id"]))
+    no_next = sum(1 for v in active_views if any(f["key"] == "no-next" for f in v["flags"]))
+    weighted = sum((c.amount or 0) * (c.probability or 0) / 100 for c in active)
+    tickets = [{"problem": m.problem, "rule": m.rule, "indicator": m.indicator or "", "target": m.target or "",
+                "decision_date": full_date(m.decision_date, language)} for m in board.micro_rules]
+    return {
+        "lang": language,
+        "L": lab,
+        "title": board.title,
+        "period": (f"{full_date(board.period.start, language)} → {full_date(board.period.end, language)}"
+                   if board.period else ""),
+        "as_of": full_date(as_of, language),
+        "as_of_iso": as_of.isoformat(),
+        "columns": columns,
+        "rows": board_rows(columns),
+        "expedite_count": sum(len(c["expedite"]) for c in columns),
+        "closed": closed_summary(cards, language),
+        "stats": {"active": len(active), "weighted": short_amount(weighted, language) or "0\u00a0€",
+                  "no_next": no_next, "no_next_pct": round(100 * no_next / len(active)) if active else 0,
+                  "blocked": len(blocked),
+                  "over": [c["title"] for c in columns if c["over"]]},
+        "legend": legend(board, language),
+        "pull_rules": list(board.pull_rules),
+        "banner_pages": paginate(_banners(board, language), BANNERS_PER_PAGE),
+        "label_pages": paginate(blocked, LABELS_PER_PAGE),
+        "ticket_pages": paginate(tickets, TICKETS_PER_PAGE),
+        "card_pages": paginate(active_views, CARDS_PER_PAGE),
+    }
+
+
+def _banners(board: Board, language: str) -> list[dict[str, Any]]:
+    """One banner per column, then one with the board's pull rules and classes."""
+    lab = LABELS.get(language, LABELS["fr"])
+    out: list[dict[str, Any]] = [{
+        "kind": "column", "title": c.title,
+        "wip": str(c.wip_limit) if c.wip_limit is not None else lab["unlimited"],
+        "hint": lab["pull_hint"] if c.wip_limit is not None else lab["no_limit"],
+        "dor": list(c.definition_of_ready), "dod": list(c.definition_of_done),
+    } for c in board.columns]
+    titles = class_titles(board)
+    out.append({"kind": "rules", "title": lab["board_rules"], "pull_rules": list(board.pull_rules),
+                "classes": [{"key": c.key, "title": titles[c.key], "policy": c.policy or ""} for c in board.classes]})
+    return out
+
+
+# --- HTML → PDF ------------------------------------------------------------------------
+
+
+def allowed_roots(root: Optional[Path]) -> list[Path]:
+    """The folders WeasyPrint may read: the built-in templates and the project's templates/."""
+    roots = [DEFAULTS.resolve()]
+    if root is not None and (root / "templates").is_dir():
+        roots.append((root / "templates").resolve())
+    return roots
+
+
+def is_allowed(url: str, roots: Sequence[Path]) -> bool:
+    """data: URIs and files inside the allowed folders; nothing else (no network)."""
+    if url.startswith("data:"):
+        return True
+    if not url.startswith("file:"):
+        return False
+    from urllib.parse import unquote, urlparse
+    parsed = urlparse(url)
+    if parsed.netloc not in ("", "localhost"):
+        return False
+    path = Path(unquote(parsed.path)).resolve()
+    return any(path == r or r in path.parents for r in roots)
+
+
+def url_fetcher(roots: Sequence[Path]) -> Any:
+    """A WeasyPrint URL fetcher that refuses everything outside `roots`."""
+    import weasyprint.urls as wurls
+
+    if hasattr(wurls, "URLFetcher"):  # WeasyPrint ≥ 68
+        class Fetcher(wurls.URLFetcher):  # type: ignore[misc, name-defined]
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                if not is_allowed(url, roots):
+                    raise ValueError(f"dealdocs refuses to fetch {url!r}: only data: URIs and template files")
+                return super().fetch(url, headers)
+        return Fetcher(allowed_protocols=("data", "file"))
+
+    def fetch(url: str, timeout: int = 10, ssl_context: Any = None) -> Any:  # WeasyPrint < 68
+        if not is_allowed(url, roots):
+            raise ValueError(f"dealdocs refuses to fetch {url!r}: only data: URIs and template files")
+        return wurls.default_url_fetcher(url, timeout, ssl_context)
+    return fetch
+
+
+_CMAP_ENTRY = re.compile(rb"^<([0-9a-f]{4,})> <([0-9a-f]+)>$")
+_LIGATURES = {"ff", "fi", "fl", "ffi", "ffl", "st"}
+
+
+def _cmap_entry(line: bytes) -> bytes:
+    """Map back to « … » a glyph that Pango's ellipsis left mapped to the hidden end of a text."""
+    m = _CMAP_ENTRY.match(line)
+    if not m:
+        return line
+    try:
+        text = bytes.fromhex(m.group(2).decode()).decode("utf-16-be")
+    except ValueError:
+        return line
+    if len(text) > 1 and text not in _LIGATURES and not all(unicodedata.combining(c) for c in text[1:]):
+        return b"<" + m.group(1) + b"> <2026>"
+    return line
+
+
+def fix_ellipsis_text(document: Any, pdf: Any) -> None:
+    """WeasyPrint finisher: CSS-elided lines extract as « … », not as the text they hide."""
+    for obj in getattr(pdf, "objects", ()):
+        lines = getattr(obj, "stream", None)
+        if isinstance(lines, list) and lines and lines[0] == b"/CIDInit /ProcSet findresource begin":
+            lines[:] = [_cmap_entry(line) if isinstance(line, bytes) else line for line in lines]
+
+
+def html_to_pdf(html: str, css: str, base_dir: Path, roots: Sequence[Path]) -> bytes:
+    """One WeasyPrint pass; the metadata dates come from the HTML, so output is deterministic."""
+    import weasyprint  # heavy import kept off the check path
+
+    fetcher = url_fetcher(roots)
+    base_url = base_dir.resolve().as_uri() + "/"
+    doc = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    sheet = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher)
+    return doc.write_pdf(stylesheets=[sheet], finisher=fix_ellipsis_text)
+
+
+class BoardRenderer:
+    """The print templates and stylesheet of a project (or the built-in ones)."""
+
+    def __init__(self, root: Optional[Path]) -> None:
+        self.root = root
+        self.env = environment(root)
+        css_path = template_path(root, STYLESHEET)
+        self.css_display = display_path(css_path, root)
+        try:
+            self.css = css_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RenderError(self.css_display, f"cannot read the print stylesheet: {exc}") from None
+        self.base_dir = css_path.parent
+        self.roots = allowed_roots(root)
+
+    def html(self, name: str, context: dict[str, Any]) -> str:
+        """Render one print template to HTML."""
+        shown = display_path(template_path(self.root, name), self.root)
+        try:
+            return self.env.get_template(name).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise RenderError(shown, f"Jinja syntax error: {exc.message}", exc.lineno or 1) from None
+        except jinja2.TemplateNotFound:
+            raise RenderError(shown, f"template {name} not found") from None
+        except jinja2.UndefinedError as exc:
+            raise RenderError(shown, f"unknown variable: {exc.message}") from None
+        except jinja2.TemplateError as exc:
+            raise RenderError(shown, f"template error: {exc}") from None
+
+    def pdf(self, name: str, context: dict[str, Any]) -> bytes:
+        """Render one print template to PDF bytes."""
+        html = self.html(name, context)
+        try:
+            return html_to_pdf(html, self.css, self.base_dir, self.roots)
+        except Exception as exc:  # WeasyPrint raises many kinds on broken HTML/CSS
+            raise RenderError(self.css_display, f"PDF rendering of {name} failed: {exc}") from None
+
+
+def templates_fingerprint(root: Optional[Path]) -> str:
+    """A hash of the print templates and stylesheet in use, the project's templates/ and the renderer versions."""
+    from .. import __version__
+    try:
+        from importlib.metadata import version
+        weasy = version("weasyprint")
+    except Exception:  # pragma: no cover - metadata missing in odd installs
+        weasy = "?"
+    paths = sorted(DEFAULTS.joinpath("board").glob("*")) + [DEFAULTS / STYLESHEET]
+    if root is not None and (root / "templates").is_dir():
+        paths += sorted(p for p in (root / "templates").rglob("*") if p.is_file())
+    digest = hashlib.sha256(f"{__version__}|{weasy}".encode())
+    for path in paths:
+        digest.update(str(path).encode() + b"\0" + file_hash(path).encode())
+    return digest.hexdigest()
+
+
+def cache_key(name: str, context: dict[str, Any], fingerprint: str) -> str:
+    """The cache key of one board document: its view model and the templates."""
+    payload = json.dumps([name, context, fingerprint], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def write_board(project: Any, as_of: date, writer: Any, only: Optional[Iterable[str]] = None,
+                use_cache: bool = False) -> list[Finding]:
+    """board/board.pdf, banners.pdf, labels.pdf and cards.pdf (or `only` those paths); findings for what failed."""
+    if project.board is None:
+        return []
+    from ..documents import Cache
+    wanted = set(DOCUMENTS if only is None else only)
+    findings: list[Finding] = []
+    try:
+        renderer = BoardRenderer(project.root)
+    except RenderError as exc:
+        return [Finding(exc.template, exc.line, ERROR, "", exc.message)]
+    context = board_context(project.board, project.cards, as_of, project.settings.language)
+    cache = Cache(project.root, enabled=use_cache)
+    fingerprint = templates_fingerprint(project.root) if use_cache else ""
+    for out, name in DOCUMENTS.items():
+        if out not in wanted:
+            continue
+        key = cache_key(name, context, fingerprint)
+        cached = cache.get(key)
+        try:
+            data = cached[out] if cached and out in cached else renderer.pdf(name, context)
+        except RenderError as exc:
+            findings.append(Finding(exc.template, exc.line, ERROR, "", exc.message))
+            continue
+        if cached is None:
+            cache.put(key, {out: data})
+        writer.write(out, data)
+    return findings

@@ -1,0 +1,553 @@
+"""Kanban board: card and board rules with their lines, CRC ↔ card concordance, the four board PDFs."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import GOOD_CRC, Scratch
+from generator.pipeline import Writer
+from generator.project import load_project
+from generator.render import board as board_render
+
+AS_OF = "2025-10-24"
+
+BOARD = """\
+    title: Tableau de test
+    period: {start: 2025-10-20, end: 2025-10-31}
+    columns:
+      - {key: prospects, title: Prospects}
+      - {key: proposal, title: Offre envoyée, wip_limit: 2}
+      - {key: negotiation, title: Négociation, wip_limit: 5}
+      - {key: closed, title: Gagné/Perdu}
+    pull_rules: [Tirer seulement si WIP < limite.]
+    classes:
+      - {key: standard, title: Standard}
+      - {key: expedite, title: Expedite, policy: Une seule carte active.}
+    ageing: {idle_days: 7, negotiation_days: {green: 10, amber: 20}, prospect_purge_days: 30}
+    micro_rules:
+      - {problem: CRC envoyés trop tard, rule: CRC envoyé sous 24 h, indicator: Part à J+1,
+         target: 100 %, decision_date: 2025-11-03}
+    """
+
+# line numbers matter: the tests below point at them
+CARD = """\
+    id: OPP-1
+    account: ACME SAS
+    contact: M. Dubois
+    column: proposal
+    variant: offer
+    next_action: {what: Démo ciblée, date: 2025-10-27, time: "10:00"}
+    amount: 28000
+    probability: 40
+    owner: {name: Zoé Martin, role: AE}
+    source: trade-show
+    close_date: 2025-10-30
+    class: fixed-date
+    notes: Besoin SSO + 2 intégrations.
+    history:
+      - {column: prospects, date: 2025-10-01}
+      - {column: proposal, date: 2025-10-20}
+    last_action: 2025-10-22
+    """
+
+
+def card(scratch: Scratch, name: str = "opp-1.yaml", replace: dict[str, str] | None = None, **fields: str) -> Path:
+    """Write a card: the good sample with exact-text replacements, then `key: value` overrides."""
+    import textwrap
+    body = textwrap.dedent(CARD)
+    for old, new in (replace or {}).items():
+        assert old in body, f"replacement target not in the sample: {old!r}"
+        body = body.replace(old, new)
+    for key, value in fields.items():
+        lines = [ln for ln in body.splitlines() if ln.startswith(f"{key}:")]
+        assert lines, key
+        body = body.replace(lines[0], f"{key}: {value}")
+    return scratch.write(f"content/cards/{name}", body)
+
+
+def check(scratch: Scratch, run_cli, as_of: str = AS_OF) -> tuple[int, list[dict]]:
+    code, out, _ = run_cli("check", "--root", str(scratch.root), "--format", "json", "--as-of", as_of)
+    return code, json.loads(out)
+
+
+def only(items: list[dict], needle: str) -> dict:
+    hits = [f for f in items if needle in f["message"]]
+    assert len(hits) == 1, (needle, items)
+    return hits[0]
+
+
+@pytest.fixture
+def board(scratch_project: Scratch) -> Scratch:
+    scratch_project.write("content/board.yaml", BOARD)
+    return scratch_project
+
+
+# --- card and board rules ----------------------------------------------------------------
+
+
+def test_good_card_is_clean(board: Scratch, run_cli) -> None:
+    card(board)
+    code, items = check(board, run_cli)
+    assert items == [] and code == 0
+
+
+@pytest.mark.parametrize("old, new, line, field, needle", [
+    ("column: proposal", "column: propsal", 4, "column", "unknown column 'propsal'"),
+    ("close_date: 2025-10-30", "close_date: 30/10/2025", 11, "close_date", "write it as 2025-10-30"),
+    ("close_date: 2025-10-30", "close_date: 2025-02-30", 11, "close_date", "does not exist"),
+    ("date: 2025-10-27,", "date: 27/10/2025,", 6, "next_action.date", "write it as 2025-10-27"),
+    ("probability: 40", "probability: 140", 8, "probability", "out of range"),
+    ("probability: 40", "probability: -5", 8, "probability", "out of range"),
+    ("amount: 28000", "amount: -1", 7, "amount", "out of range"),
+    ("class: fixed-date", "class: urgent", 12, "class", "Expected one of"),
+    ("source: trade-show", "source: salon", 10, "source", "Expected one of"),
+    ("variant: offer", "variant: demo", 5, "variant", "Expected one of"),
+    ("  - {column: prospects, date: 2025-10-01}", "  - {column: lead, date: 2025-10-01}", 15,
+     "history[0].column", "unknown column 'lead' in history"),
+    ("id: OPP-1\n", "", 1, "id", "required field is missing"),
+])
+def test_card_errors_have_field_and_line(board: Scratch, run_cli, old, new, line, field, needle) -> None:
+    card(board, replace={old: new})
+    code, items = check(board, run_cli)
+    hit = only(items, needle)
+    assert (hit["path"], hit["line"], hit["field"], hit["severity"]) == ("content/cards/opp-1.yaml", line, field, "error")
+    assert code == 1
+
+
+def test_outcome_reason_enum_and_lost_without_reason(board: Scratch, run_cli) -> None:
+    card(board, replace={"last_action: 2025-10-22": "outcome: {result: lost, date: 2025-10-22, reason: cost}"},
+         column="closed")
+    code, items = check(board, run_cli)
+    hit = only(items, "Expected one of")
+    assert (hit["line"], hit["field"], hit["severity"]) == (17, "outcome.reason", "error")
+    card(board, replace={"last_action: 2025-10-22": "outcome: {result: lost, date: 2025-10-22}"}, column="closed")
+    code, items = check(board, run_cli)
+    hit = only(items, "lost without a reason")
+    assert (hit["line"], hit["field"], hit["severity"]) == (17, "outcome", "warning")
+    assert code == 0
+
+
+def test_closed_card_outside_last_column_is_an_error(board: Scratch, run_cli) -> None:
+    card(board, replace={"last_action: 2025-10-22": "outcome: {result: won, date: 2025-10-22}"})
+    code, items = check(board, run_cli)
+    hit = only(items, "belongs in the last column")
+    assert (hit["line"], hit["field"], hit["severity"]) == (4, "column", "error")
+
+
+def test_duplicate_id_is_reported_on_the_second_file(board: Scratch, run_cli) -> None:
+    card(board, "a.yaml")
+    card(board, "b.yaml")
+    code, items = check(board, run_cli)
+    hit = only(items, "duplicate card id 'OPP-1'")
+    assert (hit["path"], hit["line"], hit["field"], hit["severity"]) == ("content/cards/b.yaml", 1, "id", "error")
+    assert "content/cards/a.yaml" in hit["message"]
+    assert code == 1
+
+
+def test_wip_over_limit_warns_on_the_extra_card(board: Scratch, run_cli) -> None:
+    for i in (1, 2, 3):
+        card(board, f"opp-{i}.yaml", id=f"OPP-{i}")
+    code, items = check(board, run_cli)
+    hit = only(items, "over its WIP limit of 2")
+    assert (hit["path"], hit["line"], hit["field"], hit["severity"]) == ("content/cards/opp-3.yaml", 4, "column", "warning")
+    assert "holds 3 active cards" in hit["message"]
+    assert code == 0
+    code, _, _ = run_cli("check", "--root", str(board.root), "--as-of", AS_OF, "--strict", "-q")
+    assert code == 1
+
+
+def test_closed_cards_do_not_count_in_wip(board: Scratch, run_cli) -> None:
+    card(board, "opp-1.yaml", id="OPP-1")
+    card(board, "opp-2.yaml", id="OPP-2")
+    card(board, "opp-3.yaml", id="OPP-3", column="closed",
+         replace={"last_action: 2025-10-22": "outcome: {result: won, date: 2025-10-22}"})
+    code, items = check(board, run_cli)
+    assert not [f for f in items if "WIP" in f["message"]]
+
+
+def test_second_expedite_card(board: Scratch, run_cli) -> None:
+    card(board, "opp-1.yaml", id="OPP-1", **{"class": "expedite"})
+    card(board, "opp-2.yaml", id="OPP-2", column="negotiation", **{"class": "expedite"})
+    code, items = check(board, run_cli)
+    hit = only(items, "second active expedite card")
+    assert (hit["path"], hit["line"], hit["field"], hit["severity"]) == ("content/cards/opp-2.yaml", 12, "class", "warning")
+
+
+@pytest.mark.parametrize("old, new, line, field", [
+    ('next_action: {what: Démo ciblée, date: 2025-10-27, time: "10:00"}\n', "", 1, "next_action"),
+    ('next_action: {what: Démo ciblée, date: 2025-10-27, time: "10:00"}', "next_action: {what: Démo ciblée}",
+     6, "next_action.date"),
+])
+def test_card_without_next_action(board: Scratch, run_cli, old, new, line, field) -> None:
+    card(board, replace={old: new})
+    code, items = check(board, run_cli)
+    hit = only(items, "without a dated next action")
+    assert (hit["line"], hit["field"], hit["severity"]) == (line, field, "warning")
+
+
+def test_idle_card(board: Scratch, run_cli) -> None:
+    card(board, last_action="2025-10-10")
+    code, items = check(board, run_cli)
+    hit = only(items, "idle for 14 days (> 7)")
+    assert (hit["line"], hit["field"], hit["severity"]) == (17, "last_action", "warning")
+
+
+def test_idle_card_from_history(board: Scratch, run_cli) -> None:
+    card(board, replace={"last_action: 2025-10-22\n": ""})
+    code, items = check(board, run_cli, as_of="2025-10-30")
+    hit = only(items, "idle for 10 days")
+    assert (hit["line"], hit["field"]) == (14, "history")
+
+
+def test_prospect_to_purge(board: Scratch, run_cli) -> None:
+    card(board, column="prospects", replace={"  - {column: proposal, date: 2025-10-20}\n": "",
+                                             "date: 2025-10-01}": "date: 2025-09-20}"})
+    code, items = check(board, run_cli)
+    hit = only(items, "purge it back to nurturing")
+    assert (hit["line"], hit["field"], hit["severity"]) == (4, "column", "warning")
+    assert "in prospects for 34 days (> 30)" in hit["message"]
+
+
+@pytest.mark.parametrize("entered, warned", [("2025-10-14", False), ("2025-10-04", False), ("2025-10-03", True)])
+def test_negotiation_traffic_light(board: Scratch, run_cli, entered: str, warned: bool) -> None:
+    card(board, column="negotiation", replace={"{column: proposal, date: 2025-10-20}":
+                                               f"{{column: negotiation, date: {entered}}}"})
+    code, items = check(board, run_cli)
+    hits = [f for f in items if "in negotiation for" in f["message"]]
+    assert bool(hits) == warned
+    if warned:
+        assert (hits[0]["line"], hits[0]["field"], hits[0]["severity"]) == (4, "column", "warning")
+        assert "21 days (> 20, red)" in hits[0]["message"]
+
+
+def test_negotiation_light_thresholds() -> None:
+    from generator.models import Board
+    from generator.rules import negotiation_light
+    b = Board.model_validate({"columns": [{"key": "a", "title": "A"}, {"key": "b", "title": "B"}]})
+    assert [negotiation_light(d, b) for d in (0, 10, 11, 20, 21, None)] == [
+        "green", "green", "amber", "amber", "red", "green"]
+
+
+# --- CRC ↔ card concordance (§3) -------------------------------------------------------------
+
+CONCORDANT = """\
+    id: OPP-2025-014
+    account: ACME SAS
+    column: qualified
+    next_action: {what: Réunion de cadrage, date: 2025-09-26}
+    amount: 28000
+    probability: 40
+    close_date: 2025-10-30
+    history:
+      - {column: qualified, date: 2025-09-19}
+    """
+
+
+def test_concordant_crc_and_card(scratch_project: Scratch, run_cli) -> None:
+    scratch_project.crc()
+    scratch_project.write("content/cards/acme.yaml", CONCORDANT)
+    code, items = check(scratch_project, run_cli, as_of="2025-09-25")
+    assert not [f for f in items if "disagrees" in f["message"]], items
+
+
+@pytest.mark.parametrize("old, new, line, field, needle", [
+    ("column: qualified", "column: meeting", 43, "crm.stage", "stage qualified disagrees with card OPP-2025-014 (column: meeting)"),
+    ("probability: 40", "probability: 60", 43, "crm.probability", "probability 40 disagrees with card OPP-2025-014 (probability: 60)"),
+    ("amount: 28000", "amount: 30500", 43, "crm.amount", "amount 28000 disagrees with card OPP-2025-014 (amount: 30500)"),
+    ("close_date: 2025-10-30", "close_date: 2025-11-15", 43, "crm.close_date", "close date 2025-10-30 disagrees"),
+    ("date: 2025-09-26}", "date: 2025-09-29}", 31, "next_step.date", "next step date 2025-09-26 disagrees"),
+])
+def test_concordance_warnings(scratch_project: Scratch, run_cli, old, new, line, field, needle) -> None:
+    scratch_project.crc()
+    import textwrap
+    scratch_project.write("content/cards/acme.yaml", textwrap.dedent(CONCORDANT).replace(old, new))
+    code, items = check(scratch_project, run_cli, as_of="2025-09-25")
+    hit = only(items, needle)
+    assert (hit["path"], hit["line"], hit["field"], hit["severity"]) == ("content/crc/acme.yaml", line, field, "warning")
+    assert len([f for f in items if "disagrees" in f["message"]]) == 1
+    assert code == 0
+
+
+def test_concordance_uses_the_latest_crc(scratch_project: Scratch, run_cli) -> None:
+    scratch_project.crc()
+    scratch_project.crc("acme-2.yaml", replace={"date: 2025-09-19": "date: 2025-09-24",
+                                                "stage: qualified": "stage: meeting"})
+    scratch_project.write("content/cards/acme.yaml", CONCORDANT)
+    code, items = check(scratch_project, run_cli, as_of="2025-09-25")
+    hit = only(items, "stage meeting disagrees")
+    assert hit["path"] == "content/crc/acme-2.yaml"
+    assert not [f for f in items if f["path"] == "content/crc/acme.yaml" and "disagrees" in f["message"]]
+
+
+# --- board view model ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("amount, text", [
+    (28000, "28\u00a0k€"), (30500, "30,5\u00a0k€"), (6000, "6\u00a0k€"), (850, "850\u00a0€"),
+    (1_250_000, "1,25\u00a0M€"), (12_345, "12,3\u00a0k€"), (999_990, "1\u00a0M€"), (999.7, "1\u00a0k€"),
+    (0, "0\u00a0€"), (None, ""),
+])
+def test_short_amount(amount, text) -> None:
+    assert board_render.short_amount(amount) == text
+
+
+def test_paginate_fills_the_last_page() -> None:
+    assert board_render.paginate([1, 2, 3], 2) == [[1, 2], [3, None]]
+    assert board_render.paginate([], 2) == [[None, None]]
+    assert board_render.paginate([1, 2], 2) == [[1, 2]]
+
+
+def test_url_fetcher_refuses_everything_outside_the_templates(tmp_path: Path) -> None:
+    roots = [board_render.DEFAULTS.resolve(), tmp_path.resolve()]
+    ok = board_render.is_allowed
+    assert ok("data:image/png;base64,AAAA", roots)
+    assert ok((tmp_path / "logo.png").as_uri(), roots)
+    assert ok((board_render.DEFAULTS / "print.css").as_uri(), roots)
+    assert not ok("http://example.com/x.css", roots)
+    assert not ok("https://example.com/font.woff", roots)
+    assert not ok("file:///etc/passwd", roots)
+    assert not ok((tmp_path / ".." / "secret").as_uri(), roots)
+    assert not ok("ftp://example.com/x", roots)
+    fetcher = board_render.url_fetcher(roots)
+    with pytest.raises(ValueError, match="refuses"):
+        fetcher.fetch("http://example.com/x.css") if hasattr(fetcher, "fetch") else fetcher("http://example.com/x.css")
+
+
+# --- PDFs ----------------------------------------------------------------------------------
+
+ACCOUNTS = ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]
+
+
+def pdf_project(scratch: Scratch) -> Scratch:
+    """A board with an over-limit column, a blocked card, an expedite card and closed cards."""
+    scratch.write("content/board.yaml", BOARD)
+    for i, account in enumerate(ACCOUNTS):
+        card(scratch, f"opp-{i}.yaml", id=f"OPP-{i}", account=account)
+    card(scratch, "opp-blocked.yaml", id="OPP-B", account="Bloquée SA", column="negotiation",
+         replace={"last_action: 2025-10-22": "last_action: 2025-10-22\nblocked: {since: 2025-10-20, "
+                  "cause: Attente DPA juridique, next: Relance juriste, owner: Zoé Martin}"})
+    card(scratch, "opp-exp.yaml", id="OPP-X", account="Urgence SA", column="negotiation", **{"class": "expedite"})
+    card(scratch, "opp-won.yaml", id="OPP-W", account="Gagnant SA", column="closed",
+         replace={"last_action: 2025-10-22": "outcome: {result: won, date: 2025-10-22}"})
+    card(scratch, "opp-lost.yaml", id="OPP-L", account="Perdant SA", column="closed",
+         replace={"last_action: 2025-10-22": "outcome: {result: lost, date: 2025-10-21, reason: price}"})
+    return scratch
+
+
+def render(root: Path, out: Path, *only: str, as_of: str = AS_OF) -> dict[str, bytes]:
+    """Render the board documents (or only the named ones, e.g. "board.pdf") of a scratch project."""
+    when = date.fromisoformat(as_of)
+    project = load_project(root, when)
+    assert not [f for f in project.findings if f.severity == "error"], project.findings
+    out.mkdir(parents=True, exist_ok=True)
+    findings = board_render.write_board(project, when, Writer(out), [f"board/{n}" for n in only] or None)
+    assert findings == []
+    return {p.name: p.read_bytes() for p in sorted((out / "board").glob("*.pdf"))}
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    scratch = pdf_project(Scratch(tmp_path_factory.mktemp("pdf") / "repo"))
+    return render(scratch.root, scratch.root.parent / "out")
+
+
+def reader(data: bytes):
+    from pypdf import PdfReader
+    return PdfReader(io.BytesIO(data))
+
+
+def text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in reader(data).pages).replace("\u00a0", " ")
+
+
+def sizes(data: bytes) -> set[tuple[int, int]]:
+    return {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader(data).pages}
+
+
+def test_four_pdfs_with_their_page_sizes(pdfs: dict[str, bytes]) -> None:
+    assert sorted(pdfs) == ["banners.pdf", "board.pdf", "cards.pdf", "labels.pdf"]
+    assert sizes(pdfs["board.pdf"]) == {(842, 595)}                      # A4 landscape
+    for name in ("banners.pdf", "labels.pdf", "cards.pdf"):
+        assert sizes(pdfs[name]) == {(595, 842)}, name                    # A4 portrait sheets
+    assert len(reader(pdfs["board.pdf"]).pages) == 1
+
+
+def test_board_shows_columns_wip_accounts_and_alarm(pdfs: dict[str, bytes]) -> None:
+    board = text(pdfs["board.pdf"])
+    for title in ("PROSPECTS", "OFFRE ENVOYÉE", "NÉGOCIATION", "GAGNÉ/PERDU"):
+        assert title in board
+    assert "WIP 5/2" in board and "WIP 2/5" in board and "WIP 0/∞" in board
+    assert "⚠ WIP dépassé : Offre envoyée" in board     # proposal holds 5 cards for a limit of 2
+    assert board.count("⚠ WIP DÉPASSÉ") == 2              # the column's alarm, and the legend
+    for account in ACCOUNTS + ["Urgence SA", "Bloquée SA"]:
+        assert account in board
+    assert "Gagnant SA" not in board or "Gagnées : 1" in board     # closed cards are summarised
+    assert "Gagnées : 1" in board and "Perdues : 1" in board
+    assert "BLOQUÉ 20/10 · Attente DPA juridique" in board
+    assert "EXPEDITE" in board and "Tableau de test" in board
+    assert "20/10/2025 → 31/10/2025" in board and "Au 24/10/2025" in board
+    assert "28 k€ · 40 %" in board and "27/10 10:00 Démo ciblée" in board
+    assert "Légende" in board
+
+
+def test_board_metadata_uses_as_of(pdfs: dict[str, bytes]) -> None:
+    meta = reader(pdfs["board.pdf"]).metadata
+    assert meta["/CreationDate"].startswith("D:20251024")
+    assert meta["/ModDate"].startswith("D:20251024")
+    assert meta["/Title"] == "Tableau de test — Au 24/10/2025"
+
+
+def test_banners_one_per_column_with_wip_and_dod(pdfs: dict[str, bytes]) -> None:
+    banners = text(pdfs["banners.pdf"])
+    for title in ("PROSPECTS", "OFFRE ENVOYÉE", "NÉGOCIATION", "GAGNÉ/PERDU", "RÈGLES DU TABLEAU"):
+        assert title in banners
+    assert "WIP 2" in banners.replace("\n", " ") or "WIP2" in banners.replace(" ", "")
+    assert "DEFINITION OF DONE" in banners and "Tirer seulement si WIP < limite." in banners
+    assert len(reader(pdfs["banners.pdf"]).pages) == 2          # 4 columns + the rules banner, 4 per page
+
+
+def test_labels_block_label_blank_labels_and_micro_rule(pdfs: dict[str, bytes]) -> None:
+    labels = reader(pdfs["labels.pdf"])
+    first = labels.pages[0].extract_text()
+    assert "Attente DPA juridique" in first and "Relance juriste" in first and "Zoé Martin" in first
+    assert "20/10/2025" in first and "OPP-B" in first
+    assert first.count("[BLOQUÉ]") == board_render.LABELS_PER_PAGE   # 1 filled + blank ones to fill the page
+    tickets = labels.pages[-1].extract_text()
+    assert "CRC envoyé sous 24 h" in tickets and "03/11/2025" in tickets
+    assert "Garder" in tickets and "Ajuster" in tickets and "Jeter" in tickets
+
+
+def test_cards_print_every_active_card(pdfs: dict[str, bytes]) -> None:
+    cards = text(pdfs["cards.pdf"])
+    for account in ACCOUNTS + ["Urgence SA", "Bloquée SA"]:
+        assert account in cards
+    assert "Gagnant SA" not in cards and "Perdant SA" not in cards
+    assert "PROCHAINE ACTION & DATE" in cards and "Salon" in cards and "30/10/2025" in cards
+    assert len(reader(pdfs["cards.pdf"]).pages) == 1           # 7 active cards, 8 per page
+
+
+def test_pdfs_are_deterministic(pdfs: dict[str, bytes], tmp_path: Path) -> None:
+    scratch = pdf_project(Scratch(tmp_path / "repo"))
+    again = render(scratch.root, tmp_path / "out")
+    assert again == pdfs
+
+
+def test_many_cards_flow_onto_pages_with_repeated_headers(scratch_project: Scratch) -> None:
+    scratch_project.write("content/board.yaml", BOARD)
+    for i in range(14):
+        card(scratch_project, f"p{i:02}.yaml", id=f"P-{i:02}", account=f"Prospect {i:02}", column="prospects",
+             replace={"  - {column: proposal, date: 2025-10-20}\n": ""})
+    pdfs = render(scratch_project.root, scratch_project.root.parent / "out", "board.pdf")
+    pages = reader(pdfs["board.pdf"]).pages
+    assert len(pages) >= 2
+    for page in pages:
+        words = page.extract_text()
+        assert "PROSPECTS" in words and "WIP 14/∞" in words and "NÉGOCIATION" in words
+    everything = text(pdfs["board.pdf"])
+    assert all(f"Prospect {i:02}" in everything for i in range(14))
+
+
+def test_user_templates_override_the_defaults(scratch_project: Scratch, caplog: pytest.LogCaptureFixture) -> None:
+    pdf_project(scratch_project)
+    scratch_project.write("templates/board/cards.html.j2", """\
+        <html><head><title>{{ title }}</title></head><body class="doc-sheet">
+        <p>Cartes maison : {{ card_pages | length }} page(s)</p></body></html>
+        """)
+    scratch_project.write("templates/print.css", """\
+        @import url("http://example.invalid/remote.css");
+        @page { size: A5 portrait; }
+        body { background: url("file:///etc/passwd"); }
+        """)
+    pdfs = render(scratch_project.root, scratch_project.root.parent / "out", "cards.pdf")
+    assert "Cartes maison : 1 page(s)" in text(pdfs["cards.pdf"])
+    assert sizes(pdfs["cards.pdf"]) == {(420, 595)}                     # the user's A5
+    refused = [r.getMessage() for r in caplog.records if "dealdocs refuses" in r.getMessage()]
+    assert any("http://example.invalid/remote.css" in m for m in refused), caplog.text
+    assert any("file:///etc/passwd" in m for m in refused), caplog.text
+
+
+def test_broken_user_template_is_a_finding(scratch_project: Scratch, tmp_path: Path) -> None:
+    pdf_project(scratch_project)
+    scratch_project.write("templates/board/labels.html.j2", "{% for x in %}\n")
+    project = load_project(scratch_project.root, date(2025, 10, 24))
+    findings = board_render.write_board(project, date(2025, 10, 24), Writer(tmp_path),
+                                        ["board/board.pdf", "board/labels.pdf"])
+    assert len(findings) == 1
+    assert findings[0].path == "templates/board/labels.html.j2" and findings[0].severity == "error"
+    assert (tmp_path / "board" / "board.pdf").exists() and not (tmp_path / "board" / "labels.pdf").exists()
+
+
+def test_no_board_writes_nothing(tmp_path: Path) -> None:
+    class Nothing:
+        board = None
+    assert board_render.write_board(Nothing(), date(2025, 10, 24), Writer(tmp_path)) == []
+    assert not (tmp_path / "board").exists()
+
+
+def test_board_pdfs_come_from_the_cache_when_nothing_changed(scratch_project: Scratch, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    pdf_project(scratch_project)
+    when = date(2025, 10, 24)
+    project = load_project(scratch_project.root, when)
+    only = ["board/board.pdf"]
+    assert board_render.write_board(project, when, Writer(tmp_path / "a"), only, use_cache=True) == []
+
+    def boom(*args, **kwargs):
+        raise AssertionError("rendered again")
+    monkeypatch.setattr(board_render.BoardRenderer, "pdf", boom)
+    assert board_render.write_board(project, when, Writer(tmp_path / "b"), only, use_cache=True) == []
+    assert (tmp_path / "a/board/board.pdf").read_bytes() == (tmp_path / "b/board/board.pdf").read_bytes()
+    scratch_project.write("templates/print.css", "@page { size: A5; }\n")      # a template change re-renders
+    with pytest.raises(AssertionError, match="rendered again"):
+        board_render.write_board(project, when, Writer(tmp_path / "c"), only, use_cache=True)
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_teleprospection_example_board(tmp_path: Path) -> None:
+    root = REPO / "examples" / "teleprospection"
+    project = load_project(root, date(2025, 10, 24))
+    assert [f for f in project.findings if f.severity == "error"] == []
+    assert [c.key for c in project.board.columns] == ["a_appeler", "appele", "rappel", "rdv_pris", "closed"]
+    pdfs = render(root, tmp_path)
+    board = text(pdfs["board.pdf"])
+    for title in ("À APPELER", "APPELÉ", "RAPPEL", "RDV PRIS", "GAGNÉ/PERDU"):
+        assert title in board
+    assert re.search(r"WIP \d+/20", board) and re.search(r"WIP \d+/∞", board)
+    assert sizes(pdfs["board.pdf"]) == {(842, 595)}
+    accounts = {d.card.account for d in project.cards if d.card.active}
+    assert accounts and all(a in text(pdfs["cards.pdf"]) for a in accounts)
+
+
+def test_build_writes_the_board_into_the_manifest(scratch_project: Scratch, run_cli, tmp_path: Path) -> None:
+    scratch_project.write("content/board.yaml", BOARD)
+    card(scratch_project)
+    out = tmp_path / "site"
+    code, _, err = run_cli("build", "--root", str(scratch_project.root), "--out", str(out), "--as-of", AS_OF, "-q")
+    assert code == 0, err
+    manifest = json.loads((out / "manifest.json").read_text())
+    for name in ("board", "banners", "labels", "cards"):
+        assert f"board/{name}.pdf" in manifest
+        assert (out / "board" / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_cmap_fix_maps_the_ellipsis_glyph_back() -> None:
+    hidden = "c le DSI".encode("utf-16-be").hex().encode()
+    assert board_render._cmap_entry(b"<0042> <" + hidden + b">") == b"<0042> <2026>"
+    for keep in (b"<0010> <0041>", b"<0011> <00660069>", b"<0012> <00650301>", b"1 beginbfchar"):
+        assert board_render._cmap_entry(keep) == keep                # a letter, the fi ligature, e + accent
+
+
+def test_elided_text_extracts_as_an_ellipsis(scratch_project: Scratch) -> None:
+    scratch_project.write("content/board.yaml", BOARD)
+    card(scratch_project, account='"Compagnie Générale des Établissements Industriels du Grand Sud-Est"')
+    pdfs = render(scratch_project.root, scratch_project.root.parent / "out", "board.pdf")
+    board = text(pdfs["board.pdf"])
+    assert "Compagnie Générale des" in board and "…" in board
+    assert "Grand Sud-Est" not in board                             # cut off on the card, not hidden in the text

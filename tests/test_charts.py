@@ -1,0 +1,94 @@
+"""The metrics charts: six SVGs, byte-identical across runs and processes, honest when data is missing."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from datetime import date, timedelta
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+import yaml
+
+from generator import metrics
+from generator.models import Card
+from generator.project import default_board
+from generator.render.charts import CHARTS, render_charts
+
+AS_OF = date(2025, 10, 22)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sample_metrics() -> dict:
+    """A small board: wins in the last 6 weeks, cards in every column, a loss."""
+    cards = [Card.model_validate(c) for c in yaml.safe_load(textwrap.dedent("""\
+        - {id: A1, column: qualified, history: [{column: prospects, date: 2025-09-01}, {column: qualified, date: 2025-10-01}]}
+        - {id: A2, column: meeting, history: [{column: prospects, date: 2025-09-05}, {column: meeting, date: 2025-10-10}]}
+        - {id: A3, column: proposal, next_action: {what: Relance, date: 2025-10-24},
+           history: [{column: prospects, date: 2025-09-02}, {column: proposal, date: 2025-10-12}]}
+        - {id: A4, column: negotiation, amount: 20000, probability: 60, last_action: 2025-10-21,
+           history: [{column: prospects, date: 2025-08-20}, {column: negotiation, date: 2025-10-01}]}
+        - {id: L1, column: closed, history: [{column: prospects, date: 2025-08-10}, {column: proposal, date: 2025-09-01}],
+           outcome: {result: lost, date: 2025-09-20, reason: price}}
+        """))]
+    for i, (start, won_on) in enumerate([(date(2025, 8, 1), date(2025, 9, 10)), (date(2025, 8, 15), date(2025, 9, 24)),
+                                         (date(2025, 8, 20), date(2025, 10, 1)), (date(2025, 9, 1), date(2025, 10, 8)),
+                                         (date(2025, 9, 3), date(2025, 10, 16))]):
+        cards.append(Card.model_validate({
+            "id": f"W{i}", "column": "closed", "outcome": {"result": "won", "date": won_on.isoformat()},
+            "history": [{"column": "prospects", "date": start.isoformat()},
+                        {"column": "negotiation", "date": (won_on - timedelta(days=9)).isoformat()}]}))
+    return metrics.compute(cards, default_board(), AS_OF, trials=2000)
+
+
+@pytest.fixture(scope="module")
+def charts() -> dict[str, bytes]:
+    return render_charts(sample_metrics())
+
+
+def test_six_charts_valid_svg(charts: dict[str, bytes]) -> None:
+    assert sorted(charts) == sorted(f"{n}.svg" for n in CHARTS)
+    for name, data in charts.items():
+        root = ElementTree.fromstring(data)
+        assert root.tag.endswith("svg"), name
+        assert b"<dc:date>" not in data and b"Matplotlib" not in data, name
+
+
+def test_french_titles(charts: dict[str, bytes]) -> None:
+    assert b"<title>Diagramme de flux cumul\xc3\xa9</title>" in charts["cfd.svg"]
+    assert "Médiane : 40 j".encode() in charts["cycle-time.svg"]
+    assert "Débit hebdomadaire".encode() in charts["throughput.svg"]
+    assert "Seuil d'oubli : 7 j".encode() in charts["ageing-wip.svg"]
+    assert "Entonnoir de conversion".encode() in charts["funnel.svg"]
+    assert "Prévision Monte Carlo".encode() in charts["forecast.svg"]
+
+
+def test_same_bytes_twice_in_one_process(charts: dict[str, bytes]) -> None:
+    assert render_charts(sample_metrics()) == charts
+
+
+def test_same_bytes_in_another_process(charts: dict[str, bytes], tmp_path: Path) -> None:
+    source = tmp_path / "metrics.json"
+    source.write_text(json.dumps(sample_metrics()), encoding="utf-8")
+    script = ("import json, sys; from generator.render.charts import render_charts; "
+              "out = render_charts(json.load(open(sys.argv[1], encoding='utf-8'))); "
+              "[open(sys.argv[2] + '/' + k, 'wb').write(v) for k, v in out.items()]")
+    subprocess.run([sys.executable, "-c", script, str(source), str(tmp_path)], cwd=ROOT, check=True, timeout=120)
+    for name, data in charts.items():
+        assert (tmp_path / name).read_bytes() == data, name
+
+
+def test_global_matplotlib_settings_are_left_alone(charts: dict[str, bytes]) -> None:
+    import matplotlib
+    assert matplotlib.rcParams["svg.hashsalt"] is None
+
+
+def test_little_data_says_so() -> None:
+    m = metrics.compute([], default_board(), AS_OF)
+    out = render_charts(m)
+    assert "Pas assez de données".encode() in out["forecast.svg"]
+    assert "Aucune carte gagnée".encode() in out["cycle-time.svg"]
+    assert "Aucune carte entrée".encode() in out["funnel.svg"]
+    assert "Pas encore d'historique".encode() in out["cfd.svg"]
