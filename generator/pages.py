@@ -959,55 +959,91 @@ def board_page(site: Site) -> str:
     return "\n".join(parts)
 
 
-METRIC_TITLES = {"throughput": "Débit", "cycle_time": "Temps de cycle", "conversion": "Conversion par colonne",
+METRIC_TITLES = {"window": "Fenêtre d'observation", "history": "Historique disponible", "throughput": "Débit",
+                 "cycle_time": "Temps de cycle", "conversion": "Conversion par colonne",
                  "time_in_column": "Temps par colonne", "card_age": "Âge des cartes", "weighted_pipeline": "Pipeline pondéré",
-                 "no_next_action": "Cartes sans prochaine action", "negotiation": "Feux de la négociation",
-                 "forecast": "Prévision", "littles_law": "Loi de Little", "stress_test": "Test de stress",
-                 "lost_reasons": "Raisons de perte"}
+                 "no_next_action": "Cartes sans prochaine action", "negotiation_lights": "Feux de la négociation",
+                 "wip": "Travail en cours (WIP)", "lost_reasons": "Raisons de perte", "forecast": "Prévision",
+                 "littles_law": "Loi de Little", "stress_test": "Test de stress", "cfd": "Flux cumulé"}
+FIELD_LABELS = {"mean": "moyenne", "std_dev": "écart-type", "total": "total", "count": "nombre", "share": "part",
+                "target": "cible", "active": "actives", "median_days": "médiane (j)", "p85_days": "85e centile (j)",
+                "mean_days": "moyenne (j)", "max_days": "maximum (j)", "idle_days": "seuil d'inactivité (j)",
+                "idle_count": "cartes inactives", "horizon_weeks": "horizon (semaines)", "weeks": "semaines",
+                "days": "jours", "wip": "WIP", "throughput_per_week": "débit / semaine", "median_cycle_days": "cycle médian (j)",
+                "predicted_days": "cycle prévu (j)", "ratio": "ratio", "verdict": "verdict", "status": "statut",
+                "wip_now": "WIP actuel", "threshold": "seuil", "alert": "alerte", "start": "début", "end": "fin"}
+CHARTS = {"forecast": ("Prévision", "forecast"), "throughput": ("Débit", "throughput"),
+          "cycle-time": ("Temps de cycle", "cycle_time"), "cfd": ("Flux cumulé", "cfd"),
+          "funnel": ("Conversion", "conversion"), "ageing-wip": ("Âge des cartes", "card_age")}
 
 
 def _scalar(value: Any) -> Optional[str]:
+    """A short French rendering of a number, flag or word; None for anything else."""
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, (int, float)):
-        return f"{value:,}".replace(",", " ").replace(".", ",") if isinstance(value, float) else f"{value:,}".replace(",", " ")
-    if isinstance(value, str) and len(value) <= 120:
+        text = f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+        return text.replace(",", " ").replace(".", ",")
+    if isinstance(value, str) and len(value) <= 160:
         return value
     return None
 
 
 def metrics_section(key: str, value: Any) -> str:
-    """One metric of metrics.json: its definition and its scalar figures."""
-    title = METRIC_TITLES.get(key, key.replace("_", " ").capitalize())
-    out = [f"### {md(title)}\n"]
+    """One metric of metrics.json: its definition and its headline figures."""
+    out = [f"### {md(METRIC_TITLES.get(key, key.replace('_', ' ').capitalize()))}\n"]
     if isinstance(value, dict):
         if isinstance(value.get("definition"), str):
             out.append(f"{md(value['definition'])}\n")
-        rows = [[md(k.replace('_', ' ')), md(s)] for k, v in value.items()
-                if k not in ("definition",) and (s := _scalar(v)) is not None]
-        if rows:
-            out.append(table(("Mesure", "Valeur"), rows))
+        figures = [f"{md(FIELD_LABELS[k])} : **{md(s)}**" for k, v in value.items()
+                   if k in FIELD_LABELS and (s := _scalar(v)) is not None]
+        if figures:
+            out.append(" · ".join(figures) + "\n")
     elif (s := _scalar(value)) is not None:
         out.append(md(s) + "\n")
     return "\n".join(out)
 
 
+def metric_tiles(metrics: dict[str, Any]) -> str:
+    """The headline figures (throughput, WIP, forecast, weighted pipeline) as a strip."""
+    from .metrics import headline
+    try:
+        items = headline(metrics)["items"]
+    except (KeyError, TypeError, ValueError):
+        return ""
+    return ('<div class="dd-figures">' + "".join(
+        f'<div class="dd-figure"><span>{attr(i["label"])}</span><strong>{attr(i["text"])}</strong></div>'
+        for i in items) + "</div>\n")
+
+
 def metrics_page(site: Site) -> str:
     """Flow metrics from metrics/metrics.json and its charts, when the build made them."""
     page = METRICS
+    metrics = site.extras.metrics
     parts = [front_matter("Indicateurs de flux"), "# Indicateurs de flux\n",
              f'<p class="dd-meta">Au {long_date(site.as_of)} · pipeline pondéré : '
              f"{attr(money(weighted_pipeline(site)) or '0 €')}</p>\n"]
-    charts = sorted(f for f in site.extras.files if f.startswith("metrics/") and f.endswith(".svg"))
-    if charts:
-        parts.append("## Graphiques\n")
-        parts += [f'<figure class="dd-chart"><img src="{attr(rel(page, f))}" alt="{attr(posixpath.basename(f)[:-4])}"></figure>\n'
-                  for f in charts]
-    metrics = site.extras.metrics
     if isinstance(metrics, dict):
-        parts.append("## Mesures\n")
-        parts.append(a(page, "metrics.json", "metrics/metrics.json", "md-button") + "\n")
-        parts += [metrics_section(k, v) for k, v in metrics.items() if k not in ("as_of", "version", "generated")]
+        parts.append(metric_tiles(metrics))
+    buttons = [(f, t) for f, t in (("metrics/index.html", "Rapport complet à imprimer"),
+                                   ("metrics/metrics.json", "Données (metrics.json)")) if f in site.extras.files]
+    if buttons:
+        parts.append("<p>" + " ".join(a(page, t, f, "md-button") for f, t in buttons) + "</p>\n")
+    charts = sorted(f for f in site.extras.files if f.startswith("metrics/") and f.endswith(".svg"))
+    order = list(CHARTS)
+    charts.sort(key=lambda f: (order.index(posixpath.basename(f)[:-4]) if posixpath.basename(f)[:-4] in order else 99, f))
+    for f in charts:
+        stem = posixpath.basename(f)[:-4]
+        title, key = CHARTS.get(stem, (stem.replace("-", " ").capitalize(), ""))
+        section = metrics.get(key) if isinstance(metrics, dict) else None
+        definition = section.get("definition") if isinstance(section, dict) else None
+        parts.append(f"## {md(title)}\n")
+        parts.append(f'<figure class="dd-chart"><img src="{attr(rel(page, f))}" alt="{attr(title)}">'
+                     + (f"<figcaption>{attr(definition)}</figcaption>" if isinstance(definition, str) else "")
+                     + "</figure>\n")
+    if isinstance(metrics, dict):
+        parts.append("## Définitions et chiffres\n")
+        parts += [metrics_section(k, v) for k, v in metrics.items() if k not in ("as_of", "cfd")]
     if not charts and not isinstance(metrics, dict):
         parts.append('!!! info "Indicateurs non calculés"\n    Cette construction ne contient pas encore '
                      "`metrics/metrics.json`. Lancez `dealdocs metrics` pour les voir dans le terminal.\n")

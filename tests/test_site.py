@@ -283,33 +283,26 @@ def test_record_text_cannot_inject_html_or_markdown(site: tuple[Path, list]) -> 
     assert "<b onmouseover=alert(4)>kw</b>" in text and "- liste" in text
 
 
-def test_board_and_metrics_degrade_gracefully(site: tuple[Path, list]) -> None:
+def test_board_and_metrics_pages_link_the_built_outputs(site: tuple[Path, list]) -> None:
     out, _ = site
     board = (out / "pilotage/tableau.html").read_text(encoding="utf-8")
-    assert "OPP-2025-014" in board and "board.pdf" not in board
-    metrics = " ".join(parse(out / "pilotage/indicateurs.html").text)
-    assert "Indicateurs non calculés" in metrics
+    assert "OPP-2025-014" in board and 'href="../board/board.pdf"' in board and 'href="../board/cards.pdf"' in board
+    metrics = (out / "pilotage/indicateurs.html").read_text(encoding="utf-8")
+    assert 'src="../metrics/throughput.svg"' in metrics and 'href="../metrics/index.html"' in metrics
+    assert "Indicateurs non calculés" not in metrics
 
 
-# --- extras, configuration, engine -------------------------------------------------------
-
-
-def test_board_pdfs_and_metrics_are_linked_when_built(scratch_project: Scratch, tmp_path: Path) -> None:
+def test_board_and_metrics_degrade_gracefully_when_absent(scratch_project: Scratch, tmp_path: Path) -> None:
     from generator.project import load_project
     from generator.site import write_site
     write_project(scratch_project)
     writer = Writer(tmp_path / "out")
-    writer.write("board/board.pdf", b"%PDF-1.4")
-    writer.write("metrics/throughput.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>")
-    writer.write("metrics/metrics.json", json.dumps({"throughput": {
-        "definition": "Cartes gagnées par semaine.", "mean": 1.5, "series": []}}).encode())
     findings = write_site(load_project(scratch_project.root, AS_OF), AS_OF, writer, {})
     assert not [f for f in findings if f.severity == "error"]
     board = (writer.base / "pilotage/tableau.html").read_text(encoding="utf-8")
-    assert 'href="../board/board.pdf"' in board
-    metrics = (writer.base / "pilotage/indicateurs.html").read_text(encoding="utf-8")
-    assert 'src="../metrics/throughput.svg"' in metrics and "Cartes gagnées par semaine." in metrics
-    assert "1,5" in metrics
+    assert "OPP-2025-014" in board and "board.pdf" not in board
+    metrics = " ".join(parse(writer.base / "pilotage/indicateurs.html").text)
+    assert "Indicateurs non calculés" in metrics
 
 
 def test_user_mkdocs_yml_and_template_overrides(scratch_project: Scratch, tmp_path: Path) -> None:
