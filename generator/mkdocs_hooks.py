@@ -23,6 +23,11 @@ def on_serve(server: Any, config: Any, builder: Any) -> Any:
     return plugin.on_serve(server, config=config, builder=builder)
 
 
+def on_env(env: Any, config: Any, files: Any) -> Any:
+    """Cache the compiled theme templates."""
+    return plugin.on_env(env, config=config, files=files)
+
+
 def on_post_build(config: Any) -> None:
     """Forget the pages of this build."""
     plugin.on_post_build(config=config)

@@ -104,6 +104,18 @@ class DealdocsPlugin(_plugin_base()):  # type: ignore[misc]
             out.append(File.generated(config, uri, content=data))
         return out
 
+    def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
+        """Keep the theme's compiled templates between builds (.dealdocs-cache/site-templates)."""
+        import jinja2
+        if self.current is not None:
+            folder = self.current[0] / ".dealdocs-cache" / "site-templates"
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+            except OSError:
+                pass  # a read-only checkout builds without the cache
+        return env
+
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
         """Also rebuild when templates/ or mkdocs.yml change (content/ is the docs_dir)."""
         root = self.current[0] if self.current else Path.cwd()
