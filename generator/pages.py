@@ -109,9 +109,14 @@ def out_html(path: str) -> str:
     return path[:-3] + ".html" if path.endswith(".md") else path
 
 
-def link(page: str, text: str, target: str, anchor: str = "") -> str:
+def link(page: str, text: str, target: str, anchor: str = "", css: str = "") -> str:
     """A Markdown link to another page, text escaped."""
-    return f"[{md(text)}]({rel(page, target)}{'#' + anchor if anchor else ''})"
+    return f"[{md(text)}]({rel(page, target)}{'#' + anchor if anchor else ''})" + (f"{{: .{css} }}" if css else "")
+
+
+def opp_link(page: str, key: str, target: str) -> str:
+    """A link to an opportunity page that does not break inside its id."""
+    return link(page, key.removeprefix("client:"), target, css="dd-id")
 
 
 def a(page: str, text: str, target: str, css: str = "", download: bool = False, query: str = "") -> str:
@@ -271,7 +276,7 @@ def register_link(page: str, **params: str) -> str:
 def crc_row(page: str, e: Entry) -> list[str]:
     """Date, CRC (document), client, opportunity, type, version, status, score."""
     crc = e.doc.crc
-    opp = link(page, crc.opportunity or crc.client, e.opp_page)
+    opp = opp_link(page, crc.opportunity or crc.client, e.opp_page)
     name = link(page, e.doc.name, e.page) if e.page else a(page, e.doc.name, e.html)
     return [short_date(crc.date), name, md(crc.client), opp, md(e.ctx["type_label"]),
             md(crc.version), md(e.ctx["status_label"]), score_badge(e.score)]
@@ -380,7 +385,7 @@ def home_attention(site: Site, page: str) -> str:
     out.append(f"### Prochaines étapes en retard ({len(overdue)}) {{#en-retard}}\n")
     if overdue:
         out.append(table(("Opportunité", "Client", "Action", "Prévue le", "Retard", "Responsable"), (
-            [link(page, i["key"].removeprefix("client:"), site.opp_pages[i["key"]]), md(i["client"]), md(i["what"]),
+            [opp_link(page, i["key"], site.opp_pages[i["key"]]), md(i["client"]), md(i["what"]),
              short_date(i["date"]), f'<span class="dd-late">{(site.as_of - i["date"]).days} j</span>', md(i["owner"])]
             for i in overdue[:LIST_LIMIT])))
     else:
@@ -389,7 +394,7 @@ def home_attention(site: Site, page: str) -> str:
     out.append(f"\n### Cartes bloquées ({len(blocked)}) {{#bloquees}}\n")
     if blocked:
         out.append(table(("Opportunité", "Compte", "Colonne", "Bloquée depuis", "Cause", "Déblocage", "Responsable"), (
-            [link(page, c.id, site.opp_pages[c.id]), md(c.account), md(site.column_title(c.column)),
+            [opp_link(page, c.id, site.opp_pages[c.id]), md(c.account), md(site.column_title(c.column)),
              f"{(site.as_of - c.blocked.since).days} j", md(c.blocked.cause), md(c.blocked.next),
              md(c.blocked.owner)] for c in blocked if c.blocked)))
     else:
@@ -669,7 +674,7 @@ def opportunity_index(site: Site) -> str:
             nxt = card.next_action if card else None
             state = ('<span class="dd-blocked">BLOQUÉE</span>' if card and card.blocked and card.active else
                      md(OUTCOMES[card.outcome.result]) if card and card.outcome else "")
-            rows.append([link(page, key.removeprefix("client:"), site.opp_pages[key]),
+            rows.append([opp_link(page, key, site.opp_pages[key]),
                          md(card.account if card else groups[key][0].doc.crc.client),
                          md(money(card.amount)) if card else "", f"{card.probability} %" if card and card.probability is not None else "",
                          md(f"{nxt.what} ({short_date(nxt.date)})" if nxt and nxt.date else nxt.what if nxt else ""),
@@ -927,9 +932,10 @@ def board_html(site: Site, page: str) -> str:
             cards = cards[:12]
         over = col.wip_limit is not None and wip[col.key] > col.wip_limit
         limit = f" / {col.wip_limit}" if col.wip_limit else ""
+        count = str(len(cards)) if col.key == last else f"{wip[col.key]}{limit}"
         head = (f'<div class="dd-col__head{" dd-col__head--over" if over else ""}">'
-                f'<span>{attr(col.title)}</span><span class="dd-col__wip" title="Cartes actives / limite WIP">'
-                f"{wip[col.key]}{limit}</span></div>")
+                f'<span>{attr(col.title)}</span><span class="dd-col__wip" title="'
+                f'{"Dernières cartes closes" if col.key == last else "Cartes actives / limite WIP"}">{count}</span></div>')
         cols.append(f'<section class="dd-col">{head}<ul>' + "".join(board_card(site, page, c) for c in cards) + "</ul></section>")
     return '<div class="dd-board">' + "".join(cols) + "</div>\n"
 
@@ -944,7 +950,7 @@ def board_page(site: Site) -> str:
     parts.append(f'<p class="dd-meta">Au {long_date(site.as_of)}{period} · colonne en rouge : limite WIP dépassée.</p>\n')
     pdfs = [(p, t) for p, t in BOARD_PDFS if p in site.extras.files]
     if pdfs:
-        parts.append("<p>" + " ".join(a(page, t, p, "md-button", download=False) for p, t in pdfs) + "</p>\n")
+        parts.append('<p class="dd-buttons">' + " ".join(a(page, t, p, "md-button") for p, t in pdfs) + "</p>\n")
     parts.append(board_html(site, page))
     if board and board.pull_rules:
         parts.append("## Règles de tirage\n")
@@ -1028,7 +1034,7 @@ def metrics_page(site: Site) -> str:
     buttons = [(f, t) for f, t in (("metrics/index.html", "Rapport complet à imprimer"),
                                    ("metrics/metrics.json", "Données (metrics.json)")) if f in site.extras.files]
     if buttons:
-        parts.append("<p>" + " ".join(a(page, t, f, "md-button") for f, t in buttons) + "</p>\n")
+        parts.append('<p class="dd-buttons">' + " ".join(a(page, t, f, "md-button") for f, t in buttons) + "</p>\n")
     charts = sorted(f for f in site.extras.files if f.startswith("metrics/") and f.endswith(".svg"))
     order = list(CHARTS)
     charts.sort(key=lambda f: (order.index(posixpath.basename(f)[:-4]) if posixpath.basename(f)[:-4] in order else 99, f))
