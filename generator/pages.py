@@ -1064,7 +1064,8 @@ def navigation(site: Site) -> list[Any]:
     kb: list[Any] = [KB_INDEX]
     groups: dict[Optional[str], list[KbPage]] = defaultdict(list)
     for p in site.project.kb:
-        groups[p.meta.kind].append(p)
+        if kb_path(p) != KB_INDEX:  # a hand-written kb/index.md replaces the generated one
+            groups[p.meta.kind].append(p)
     for kind, title in KINDS.items():
         pages = sorted(groups.get(kind, []), key=lambda p: (slug(p.meta.title), p.path))
         if pages:
@@ -1099,7 +1100,7 @@ def site_pages(project: Project, as_of: date, extras: Extras = Extras(),
     for key in site.opp_pages:
         pages[site.opp_pages[key]] = opportunity_page(site, key, groups.get(key, []))
     for p in project.kb:
-        pages[kb_path(p)] = kb_page(site, p)
+        pages[kb_path(p)] = kb_page(site, p)  # a hand-written kb/index.md wins over the generated one
     if index_rows is not None:
         pages[REGISTER_DATA] = register_data(index_rows)
     return SitePages(dict(sorted(pages.items())), navigation(site))

@@ -322,6 +322,15 @@ def test_user_mkdocs_yml_and_template_overrides(scratch_project: Scratch, tmp_pa
     assert (out / "assets/dealdocs/dealdocs.css").read_text(encoding="utf-8") == ".dd-chip { color: hotpink; }\n"
 
 
+def test_hand_written_kb_index_replaces_the_generated_one(scratch_project: Scratch, tmp_path: Path) -> None:
+    write_project(scratch_project)
+    scratch_project.write("content/kb/index.md", "---\ntitle: Notre boîte à outils\n---\n\n# Notre boîte à outils\n")
+    out = tmp_path / "out"
+    assert not build(scratch_project.root, out, AS_OF).failed(False)
+    assert "Notre boîte à outils" in (out / "kb/index.html").read_text(encoding="utf-8")
+    assert "Scripts e-mail" in (out / "kb/scripts/relance.html").read_text(encoding="utf-8")  # nav still groups by kind
+
+
 def test_bad_mkdocs_yml_is_a_finding_and_leaves_output(scratch_project: Scratch, tmp_path: Path) -> None:
     write_project(scratch_project)
     scratch_project.write("mkdocs.yml", "site_name: X\ntheme: {name: no-such-theme}\n")
