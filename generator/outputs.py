@@ -129,10 +129,16 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     findings, hashes = render_crcs(project, writer, progress, jobs, use_cache)
     with measure("index+manifest"):
         writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
+    metrics = None
+    if project.board is not None:
+        from .metrics import from_project, headline
+        with measure("metrics"):
+            metrics = from_project(project, as_of)
     with measure("board"):
-        findings += write_board(project, as_of, writer, use_cache=use_cache)
+        findings += write_board(project, as_of, writer, use_cache=use_cache,
+                                headline=headline(metrics) if metrics else None)
     with measure("metrics"):
-        findings += write_metrics(project, as_of, writer)
+        findings += write_metrics(project, as_of, writer, metrics, use_cache)
     write_crm(project, writer)
     from .site import write_site  # last: the site links the board and metrics outputs it finds beside it
     with measure("site"):

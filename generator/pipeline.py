@@ -130,6 +130,9 @@ def input_fingerprint(root: Path, as_of: date, strict: bool) -> str:
     paths += [p for p in (root / "mkdocs.yml", root / "crc.lock") if p.is_file()]
     for path in sorted(paths):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    package = Path(__file__).parent
+    for path in sorted(p for folder in ("default_templates", "defaults") for p in (package / folder).rglob("*") if p.is_file()):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 

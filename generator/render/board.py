@@ -298,7 +298,8 @@ def legend(board: Board, language: str = "fr") -> dict[str, Any]:
     }
 
 
-def board_context(board: Board, docs: list[CardDoc], as_of: date, language: str = "fr") -> dict[str, Any]:
+def board_context(board: Board, docs: list[CardDoc], as_of: date, language: str = "fr",
+                  headline: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """The view model of the four board documents."""
     lab = LABELS.get(language, LABELS["fr"])
     cards = [d.card for d in sorted(docs, key=lambda d: (d.card.id, d.source.path))]
@@ -328,6 +329,7 @@ def board_context(board: Board, docs: list[CardDoc], as_of: date, language: str 
                   "no_next": no_next, "no_next_pct": round(100 * no_next / len(active)) if active else 0,
                   "blocked": len(blocked),
                   "over": [c["title"] for c in columns if c["over"]]},
+        "headline": [i for i in (headline or {}).get("items", []) if i["key"] in ("throughput", "forecast")],
         "legend": legend(board, language),
         "pull_rules": list(board.pull_rules),
         "banner_pages": paginate(_banners(board, language), BANNERS_PER_PAGE),
@@ -495,7 +497,7 @@ def cache_key(name: str, context: dict[str, Any], fingerprint: str) -> str:
 
 
 def write_board(project: Any, as_of: date, writer: Any, only: Optional[Iterable[str]] = None,
-                use_cache: bool = False) -> list[Finding]:
+                use_cache: bool = False, headline: Optional[dict[str, Any]] = None) -> list[Finding]:
     """board/board.pdf, banners.pdf, labels.pdf and cards.pdf (or `only` those paths); findings for what failed."""
     if project.board is None:
         return []
@@ -506,7 +508,7 @@ def write_board(project: Any, as_of: date, writer: Any, only: Optional[Iterable[
         renderer = BoardRenderer(project.root)
     except RenderError as exc:
         return [Finding(exc.template, exc.line, ERROR, "", exc.message)]
-    context = board_context(project.board, project.cards, as_of, project.settings.language)
+    context = board_context(project.board, project.cards, as_of, project.settings.language, headline)
     cache = Cache(project.root, enabled=use_cache)
     fingerprint = templates_fingerprint(project.root) if use_cache else ""
     for out, name in DOCUMENTS.items():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Optional, TYPE_CHECKING, Any
 
 import jinja2
 
@@ -206,15 +206,28 @@ def render_page(m: Json) -> bytes:
     return env.from_string(PAGE).render(page_context(m)).encode("utf-8")
 
 
-def write_metrics(project: "Project", as_of: date, writer: "Writer") -> list["Finding"]:
-    """metrics/metrics.json, metrics/*.svg and metrics/index.html."""
+def write_metrics(project: "Project", as_of: date, writer: "Writer", m: Optional[dict] = None,
+                  use_cache: bool = False) -> list["Finding"]:
+    """metrics/metrics.json, metrics/*.svg (cached by the metrics' content) and metrics/index.html."""
+    import hashlib
+    import json
+
+    from .. import __version__
+    from ..documents import Cache
     from ..pipeline import json_bytes
-    from .charts import render_charts
     if project.board is None:
         return []
-    m = from_project(project, as_of)
-    writer.write("metrics/metrics.json", json_bytes(m))
-    for name, data in render_charts(m).items():
-        writer.write(f"metrics/{name}", data)
+    m = m if m is not None else from_project(project, as_of)
+    data = json_bytes(m)
+    writer.write("metrics/metrics.json", data)
+    cache = Cache(project.root, enabled=use_cache)
+    key = hashlib.sha256(b"charts|" + __version__.encode() + b"|" + data).hexdigest()
+    charts = cache.get(key)
+    if charts is None:
+        from .charts import render_charts
+        charts = render_charts(m)
+        cache.put(key, charts)
+    for name, svg in sorted(charts.items()):
+        writer.write(f"metrics/{name}", svg)
     writer.write("metrics/index.html", render_page(m))
     return []
