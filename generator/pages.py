@@ -466,6 +466,7 @@ def exemplary_page(site: Site, e: Entry) -> str:
              f"# {md(ctx['subject'])}\n",
              f'<p class="dd-meta">{attr(crc.client)} · {attr(ctx["type_label"])} · {attr(ctx["date"])} · '
              f'version {attr(crc.version)} · {attr(ctx["status_label"])} · {score_badge(sc["total"])}</p>\n',
+             f"**{lab['objective']}** : {md(ctx['objective']) or '—'}\n",
              f"<p>{downloads(page, e)}</p>\n",
              f"Opportunité : {link(page, crc.opportunity or crc.client, e.opp_page)} · "
              f"Document : `{e.doc.name}`\n",
@@ -475,7 +476,6 @@ def exemplary_page(site: Site, e: Entry) -> str:
              '<ul class="dd-checklist">' + "".join(
                  f'<li class="dd-check--{"ok" if c["ok"] else "ko"}">{attr(c["label"])}</li>' for c in ctx["checklist"])
              + "</ul>\n",
-             f"## {lab['objective']}\n", (md(ctx["objective"]) or "—") + "\n",
              f"## {lab['participants']}\n", people_list(ctx),
              f"## {lab['facts']}\n", bullets(ctx["facts"]),
              f"## {lab['decisions']}\n", bullets(ctx["decisions"]),
