@@ -310,6 +310,7 @@ def _titles_wrap(columns: list[dict[str, Any]]) -> bool:
 
 
 def _card_mm(view: dict[str, Any]) -> float:
+    """The printed height of a card on the board."""
     return BOARD_BLOCKED_CARD_MM if view.get("blocked") else BOARD_CARD_MM
 
 
@@ -650,6 +651,16 @@ def cache_key(name: str, context: dict[str, Any], fingerprint: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+@dataclass
+class _Document:
+    """One board document whose pages are not all in the cache yet."""
+
+    out: str
+    name: str
+    keys: list[str]        # the cache keys that will hold the joined document
+    page_keys: list[str]
+
+
 def write_board(project: Any, as_of: date, writer: Any, only: Optional[Iterable[str]] = None,
                 use_cache: bool = False, headline: Optional[dict[str, Any]] = None,
                 jobs: Optional[int] = None) -> list[Finding]:
@@ -670,44 +681,63 @@ def write_board(project: Any, as_of: date, writer: Any, only: Optional[Iterable[
     cache = Cache(project.root, enabled=use_cache)
     fingerprint = templates_fingerprint(project.root) if use_cache else ""
     findings: list[Finding] = []
-    documents: dict[str, tuple[str, str, list[str]]] = {}  # out → (template, document key, page keys)
-    todo: dict[str, str] = {}                               # page key → HTML, for the pages not in the cache
-    done: dict[str, tuple[Optional[bytes], str]] = {}
+    missing: list[_Document] = []
+    pages: dict[str, str] = {}  # page key → HTML
     for out, name in DOCUMENTS.items():
         if out not in wanted:
             continue
-        doc_key = cache_key(name, context, fingerprint)
-        cached = cache.get(doc_key)
-        if cached is not None and out in cached:
-            writer.write(out, cached[out])
-            continue
-        try:
-            pages = split_pages(renderer.html(name, context))
-        except RenderError as exc:
-            findings.append(Finding(exc.template, exc.line, ERROR, "", exc.message))
-            continue
-        keys = [page_key(html, fingerprint) for html in pages]
-        documents[out] = (name, doc_key, keys)
-        for key, html in zip(keys, pages):
-            if key not in done and key not in todo:
-                page = cache.get(key)
-                if page is not None and "page.pdf" in page:
-                    done[key] = (page["page.pdf"], "")
-                else:
-                    todo[key] = html
+        keys = [cache_key(name, context, fingerprint)]  # by view model: no need to render the template
+        data = _cached(cache, keys[0], out)
+        if data is None:
+            try:
+                html = split_pages(renderer.html(name, context))
+            except RenderError as exc:
+                findings.append(Finding(exc.template, exc.line, ERROR, "", exc.message))
+                continue
+            page_keys = [page_key(h, fingerprint) for h in html]
+            pages.update(zip(page_keys, html))
+            keys.append(hashlib.sha256("|".join([out] + page_keys).encode()).hexdigest())  # by its pages
+            data = _cached(cache, keys[1], out)
+            if data is None:
+                missing.append(_Document(out, name, keys, page_keys))
+                continue
+            cache.put(keys[0], {out: data})
+        writer.write(out, data)
+    return findings + _render_missing(missing, pages, renderer, cache, writer, jobs)
+
+
+def _cached(cache: Any, key: str, name: str) -> Optional[bytes]:
+    """The file `name` of a cache entry, if the entry is there and sound."""
+    files = cache.get(key)
+    return files.get(name) if files else None
+
+
+def _render_missing(documents: list[_Document], pages: dict[str, str], renderer: BoardRenderer, cache: Any,
+                    writer: Any, jobs: Optional[int]) -> list[Finding]:
+    """Render the pages of `documents` not in the cache (in worker processes), join and write each document."""
+    done: dict[str, tuple[Optional[bytes], str]] = {}
+    todo = []
+    for key in dict.fromkeys(k for doc in documents for k in doc.page_keys):
+        data = _cached(cache, key, "page.pdf")
+        if data is not None:
+            done[key] = (data, "")
+        else:
+            todo.append(key)
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    for key, result in zip(todo, render_pages(renderer.setup, list(todo.values()), workers)):
+    for key, result in zip(todo, render_pages(renderer.setup, [pages[k] for k in todo], workers)):
         done[key] = result
         if result[0] is not None:
             cache.put(key, {"page.pdf": result[0]})
     if documents:
         log.info("board: %d pages rendered, %d from the cache", len(todo), len(done) - len(todo))
-    for out, (name, doc_key, keys) in documents.items():
+    findings = []
+    for doc in documents:
         try:
-            data = join_pdfs(renderer.checked(name, [done[k] for k in keys]))
+            data = join_pdfs(renderer.checked(doc.name, [done[k] for k in doc.page_keys]))
         except RenderError as exc:
             findings.append(Finding(exc.template, exc.line, ERROR, "", exc.message))
             continue
-        cache.put(doc_key, {out: data})
-        writer.write(out, data)
+        for key in doc.keys:
+            cache.put(key, {doc.out: data})
+        writer.write(doc.out, data)
     return findings
