@@ -140,4 +140,7 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     with measure("metrics"):
         findings += write_metrics(project, as_of, writer, metrics, use_cache)
     write_crm(project, writer)
+    from .site import write_site  # last: the site links the board and metrics outputs it finds beside it
+    with measure("site"):
+        findings += write_site(project, as_of, writer, hashes)
     return findings

@@ -1,0 +1,456 @@
+"""The knowledge base built by `dealdocs build`: pages, links, search index, escaping, extras, serve."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from conftest import GOOD_CRC, Scratch
+from generator import pages
+from generator.pipeline import Writer, build
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = date(2025, 10, 24)
+EXEMPLARY = "CRC-2025-09-19-ACME-v1.0"
+LOW = "CRC-2025-10-16-BERTHIER-v1.0"
+HOSTILE_CLIENT = "<script>alert(1)</script> & **Gras**"
+
+KB_PRIX = """\
+    ---
+    title: "Objection prix : le script en 4 temps"
+    tags: [prix, objection]
+    kind: objection
+    ---
+
+    # Objection prix : le script en 4 temps
+
+    1. **Accuser réception** — ne pas contester, reformuler.
+    2. **Recadrer la valeur** — revenir à la douleur chiffrée.
+
+    Voir aussi la [relance post-offre](../scripts/relance.md).
+    """
+
+KB_RELANCE = """\
+    ---
+    title: "Email : relance post-offre"
+    tags: [relance, email]
+    kind: email-script
+    ---
+
+    # Email : relance post-offre
+
+    > Bonjour [Prénom], suite à l'offre envoyée le [date]…
+
+    ![Schéma](https://images.example.com/relance.png)
+    """
+
+CARD_ACME = """\
+    id: OPP-2025-014
+    account: ACME SAS
+    contact: M. Dubois
+    column: qualified
+    next_action: {what: Réunion de cadrage, date: 2025-10-28}
+    amount: 28000
+    probability: 40
+    owner: {name: Zoé Martin, role: AE}
+    close_date: 2025-10-30
+    objections: [prix]
+    blocked: {since: 2025-10-20, cause: Attente DPA juridique, next: Relance juriste, owner: Zoé Martin}
+    history:
+      - {column: prospects, date: 2025-09-01}
+      - {column: qualified, date: 2025-10-20}
+    last_action: 2025-10-22
+    """
+
+CARD_BERTHIER = """\
+    id: OPP-2025-019
+    account: Maison Berthier
+    column: proposal
+    next_action: {what: Relance post-offre, date: 2025-10-16}
+    amount: 18500
+    probability: 40
+    owner: {name: Karim Benali, role: AE}
+    history:
+      - {column: proposal, date: 2025-10-16}
+    last_action: 2025-10-20
+    """
+
+
+def write_project(scratch: Scratch) -> None:
+    """Three CRCs (one exemplary, one under 8/10, one hostile), two cards, two KB pages."""
+    scratch.crc("acme.yaml", replace={"keywords: [SSO, POC]": "keywords: [SSO, POC, prix]\nexemplary: true",
+                                      "date: 2025-09-26": "date: 2025-10-28"})
+    scratch.crc("berthier.yaml", replace={
+        "client: ACME SAS": "client: Maison Berthier", "client_code: ACME": "client_code: BERTHIER",
+        "opportunity: OPP-2025-014": "opportunity: OPP-2025-019", "date: 2025-09-19": "date: 2025-10-16",
+        "  - Mme Leroy sponsorise le projet.\n": "", "keywords: [SSO, POC]": "keywords: [prix]",
+        "attachments:\n  - {title: Enregistrement de la réunion, ref: \"CRM://ACME/rec-0919\"}\n": "",
+        "date: 2025-09-26": "date: 2025-10-17",
+        "validation: {deadline: \"2025-09-24 17:00\", status: pending}\n": ""})
+    scratch.crc("hostile.yaml", replace={
+        "client: ACME SAS": f"client: \"{HOSTILE_CLIENT}\"", "client_code: ACME\n": "",
+        "opportunity: OPP-2025-014": "opportunity: \"</title><img src=x onerror=alert(2)>\"",
+        "subject: Découverte ACME": "subject: \"[clic](javascript:alert(3)) `code` :smile: {#x}\"",
+        "keywords: [SSO, POC]": "keywords: [\"<b onmouseover=alert(4)>kw</b>\", \"- liste\"]",
+        "date: 2025-09-26": "date: 2025-10-28"})
+    scratch.write("content/cards/acme.yaml", CARD_ACME)
+    scratch.write("content/cards/berthier.yaml", CARD_BERTHIER)
+    scratch.write("content/kb/objections/prix.md", KB_PRIX)
+    scratch.write("content/kb/scripts/relance.md", KB_RELANCE)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:
+    """The sample project built once for this module: (output directory, findings)."""
+    scratch = Scratch(tmp_path_factory.mktemp("site") / "repo")
+    write_project(scratch)
+    out = scratch.root / "site"
+    result = build(scratch.root, out, AS_OF)
+    assert not result.failed(False), [f.format() for f in result.findings]
+    return out, result.findings
+
+
+class Links(HTMLParser):
+    """Every href/src of a page, every script body, every on* attribute."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+        self.scripts: list[str] = []
+        self.handlers: list[str] = []
+        self._in_script = False
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.urls.append(value)
+            if name.startswith("on"):
+                self.handlers.append(f"{tag} {name}={value}")
+        self._in_script = tag == "script" and dict(attrs).get("type") != "application/json"  # data islands
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        (self.scripts if self._in_script else self.text).append(data)
+
+
+def parse(path: Path) -> Links:
+    parser = Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def html_pages(out: Path) -> list[Path]:
+    return sorted(p for p in out.rglob("*.html") if not p.relative_to(out).as_posix().startswith("crc/"))
+
+
+# --- the built site -----------------------------------------------------------------
+
+
+def test_pages_exist(site: tuple[Path, list]) -> None:
+    out, _ = site
+    for rel in ("index.html", "404.html", "registre.html", "exemplaires/index.html", f"exemplaires/{EXEMPLARY}.html",
+                "opportunites/index.html", "opportunites/opp-2025-014.html", "opportunites/opp-2025-019.html",
+                "kb/index.html", "kb/objections/prix.html", "kb/scripts/relance.html",
+                "parcourir/clients.html", "parcourir/types.html", "parcourir/mots-cles.html", "parcourir/mois.html",
+                "pilotage/tableau.html", "pilotage/indicateurs.html", "search/search_index.json",
+                "search/search_index.js", "assets/dealdocs/crc-index.js", f"crc/{EXEMPLARY}.html", "crc/index.json"):
+        assert (out / rel).is_file(), rel
+    assert not (out / f"exemplaires/{LOW}.html").exists()  # only exemplary CRCs get a full page
+    assert not list(out.rglob("*.yaml"))  # the records are not published
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "index.html" in manifest and "search/search_index.json" in manifest
+
+
+def test_no_broken_internal_link(site: tuple[Path, list]) -> None:
+    out, _ = site
+    broken = []
+    for page in html_pages(out):
+        if page.name == "404.html":  # served at any depth, so its links are absolute from the site root
+            continue
+        for url in parse(page).urls:
+            parts = urlsplit(url)
+            if parts.scheme or parts.netloc or not parts.path:
+                continue
+            target = (page.parent / unquote(parts.path)).resolve()
+            if not target.is_file():
+                broken.append(f"{page.relative_to(out)} → {url}")
+    assert broken == [], "\n".join(broken)
+
+
+def test_no_external_asset(site: tuple[Path, list]) -> None:
+    out, _ = site
+    for page in html_pages(out):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', text.replace(
+            'src="https://images.example.com/relance.png"', "")), page  # the KB's own image is reported below
+        assert "fonts.googleapis" not in text and "unpkg.com" not in text
+
+
+def test_external_image_is_reported(site: tuple[Path, list]) -> None:
+    _, findings = site
+    hits = [f for f in findings if "images.example.com" in f.message]
+    assert hits and hits[0].path == "content/kb/scripts/relance.md" and hits[0].severity == "warning"
+
+
+def test_search_index_holds_script_and_prix_crcs(site: tuple[Path, list]) -> None:
+    out, _ = site
+    index = json.loads((out / "search/search_index.json").read_text(encoding="utf-8"))
+    assert index["config"]["lang"] == ["fr"]
+    docs = index["docs"]
+    script = [d for d in docs if d["location"] == "kb/objections/prix.html"]
+    assert script and "Objection prix" in script[0]["title"] and "prix" in script[0].get("tags", [])
+    tagged = {d["location"] for d in docs if "prix" in d.get("tags", [])}
+    assert f"exemplaires/{EXEMPLARY}.html" in tagged
+    opp = " ".join(d["text"] for d in docs if d["location"].startswith("opportunites/opp-2025-019.html"))
+    assert "prix" in opp and LOW in opp
+    js = (out / "search/search_index.js").read_text(encoding="utf-8")
+    assert js.startswith("var __index = ") and "Objection prix" in js
+
+
+def test_home_shows_exemplary_and_attention(site: tuple[Path, list]) -> None:
+    out, _ = site
+    text = " ".join(parse(out / "index.html").text)
+    assert "CRC exemplaires" in text and "Découverte ACME" in text
+    assert "Prochaines étapes en retard (2)" in text and "Relance post-offre" in text  # card OPP-2025-019 + its CRC
+    assert "Cartes bloquées (1)" in text and "Attente DPA juridique" in text
+    assert re.search(r"CRC sous 8/10 \(1\)", text) and LOW in text
+    for target in ("registre.html", "pilotage/tableau.html", "pilotage/indicateurs.html"):
+        assert f'href="{target}"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_opportunity_page_lists_versions_card_and_step(site: tuple[Path, list]) -> None:
+    out, _ = site
+    page = out / "opportunites/opp-2025-014.html"
+    html = page.read_text(encoding="utf-8")
+    text = " ".join(parse(page).text)
+    assert f'href="../crc/{EXEMPLARY}.html"' in html and f'href="../crc/{EXEMPLARY}.docx"' in html
+    assert "Qualifiés" in text and "28 000 €" in text and "40 %" in text and "Zoé Martin" in text
+    assert "BLOQUÉE" in text and "Attente DPA juridique" in text
+    assert "Réunion de cadrage multi-parties" in text  # the latest CRC's next step
+
+
+def test_exemplary_page_has_score_checklist_content_downloads(site: tuple[Path, list]) -> None:
+    out, _ = site
+    page = out / f"exemplaires/{EXEMPLARY}.html"
+    text = " ".join(parse(page).text)
+    assert "Score qualité : 10/10" in text and "Check-list minute" in text
+    assert "Douleur principale : 3 outils d'authentification non reliés." in text
+    html = page.read_text(encoding="utf-8")
+    assert f'href="../crc/{EXEMPLARY}.docx" class="md-button md-button--primary" download' in html
+
+
+def test_register_data_is_the_crc_index(site: tuple[Path, list]) -> None:
+    out, _ = site
+    rows = json.loads((out / "crc/index.json").read_text(encoding="utf-8"))
+    js = (out / "assets/dealdocs/crc-index.js").read_text(encoding="utf-8")
+    assert json.loads(js.removeprefix("window.__dealdocsIndex = ").rstrip().rstrip(";")) == rows
+    html = (out / "registre.html").read_text(encoding="utf-8")
+    assert 'id="dd-register"' in html and "assets/dealdocs/register.js" in html
+    opps = json.loads(re.search(r'id="dd-opps">(.*?)</script>', html).group(1))
+    assert opps["OPP-2025-014"] == "opportunites/opp-2025-014.html"
+
+
+def test_record_text_cannot_inject_html_or_markdown(site: tuple[Path, list]) -> None:
+    out, _ = site
+    for page in html_pages(out):
+        links = parse(page)
+        assert links.handlers == [], page
+        assert not any("alert(" in s for s in links.scripts), page
+        assert not any(u.startswith("javascript:") and u != "javascript:void(0)" for u in links.urls), page
+        assert "<title></title>" not in page.read_text(encoding="utf-8")
+    opp_pages = [p for p in (out / "opportunites").glob("*.html") if "title" in p.name]
+    assert len(opp_pages) == 1
+    text = " ".join(parse(opp_pages[0]).text)
+    assert "<script>alert(1)</script> & **Gras**" in text  # shown literally
+    assert "[clic](javascript:alert(3)) `code` :smile: {#x}" in text
+    assert "<b onmouseover=alert(4)>kw</b>" in text and "- liste" in text
+
+
+def test_board_and_metrics_pages_link_the_built_outputs(site: tuple[Path, list]) -> None:
+    out, _ = site
+    board = (out / "pilotage/tableau.html").read_text(encoding="utf-8")
+    assert "OPP-2025-014" in board and 'href="../board/board.pdf"' in board and 'href="../board/cards.pdf"' in board
+    metrics = (out / "pilotage/indicateurs.html").read_text(encoding="utf-8")
+    assert 'src="../metrics/throughput.svg"' in metrics and 'href="../metrics/index.html"' in metrics
+    assert "Indicateurs non calculés" not in metrics
+
+
+def test_board_and_metrics_degrade_gracefully_when_absent(scratch_project: Scratch, tmp_path: Path) -> None:
+    from generator.project import load_project
+    from generator.site import write_site
+    write_project(scratch_project)
+    writer = Writer(tmp_path / "out")
+    findings = write_site(load_project(scratch_project.root, AS_OF), AS_OF, writer, {})
+    assert not [f for f in findings if f.severity == "error"]
+    board = (writer.base / "pilotage/tableau.html").read_text(encoding="utf-8")
+    assert "OPP-2025-014" in board and "board.pdf" not in board
+    metrics = " ".join(parse(writer.base / "pilotage/indicateurs.html").text)
+    assert "Indicateurs non calculés" in metrics
+
+
+def test_user_mkdocs_yml_and_template_overrides(scratch_project: Scratch, tmp_path: Path) -> None:
+    write_project(scratch_project)
+    scratch_project.write("mkdocs.yml", """\
+        site_name: Intranet Ventes Ouest
+        theme: {name: material, language: fr, font: false}
+        plugins: [search, offline]
+        """)
+    scratch_project.write("templates/site/assets/dealdocs/dealdocs.css", ".dd-chip { color: hotpink; }\n")
+    out = tmp_path / "out"
+    result = build(scratch_project.root, out, AS_OF)
+    assert not result.failed(False), [f.format() for f in result.findings]
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "Intranet Ventes Ouest" in home and "unpkg.com" not in home  # our shim replaces the CDN one
+    assert "assets/dealdocs/iframe-worker.js" in home and "assets/dealdocs/register.js" in home
+    assert (out / "assets/dealdocs/dealdocs.css").read_text(encoding="utf-8") == ".dd-chip { color: hotpink; }\n"
+
+
+def test_hand_written_kb_index_replaces_the_generated_one(scratch_project: Scratch, tmp_path: Path) -> None:
+    write_project(scratch_project)
+    scratch_project.write("content/kb/index.md", "---\ntitle: Notre boîte à outils\n---\n\n# Notre boîte à outils\n")
+    out = tmp_path / "out"
+    assert not build(scratch_project.root, out, AS_OF).failed(False)
+    assert "Notre boîte à outils" in (out / "kb/index.html").read_text(encoding="utf-8")
+    assert "Scripts e-mail" in (out / "kb/scripts/relance.html").read_text(encoding="utf-8")  # nav still groups by kind
+
+
+def test_bad_mkdocs_yml_is_a_finding_and_leaves_output(scratch_project: Scratch, tmp_path: Path) -> None:
+    write_project(scratch_project)
+    scratch_project.write("mkdocs.yml", "site_name: X\ntheme: {name: no-such-theme}\n")
+    result = build(scratch_project.root, tmp_path / "out", AS_OF)
+    assert result.failed(False)
+    assert any(f.path == "mkdocs.yml" and f.severity == "error" for f in result.findings)
+    assert not (tmp_path / "out").exists()
+
+
+def test_plain_mkdocs_build_on_the_repository(tmp_path: Path) -> None:
+    if not (ROOT / "content" / "crc").is_dir():
+        pytest.skip("the repository's sample content is not here")
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(ROOT / "mkdocs.yml"),
+                           "-d", str(tmp_path / "site")], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env={**os.environ, "SOURCE_DATE_EPOCH": "1761264000"})
+    assert proc.returncode == 0, proc.stderr
+    for rel in ("index.html", "registre.html", "kb/objections/prix.html", "search/search_index.json"):
+        assert (tmp_path / "site" / rel).is_file(), rel
+
+
+def test_repository_config_matches_builtin_default() -> None:
+    import yaml
+    from generator.project import _MkdocsLoader
+    from generator.site import DEFAULT_CONFIG
+    own = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_MkdocsLoader)
+    builtin = yaml.load(DEFAULT_CONFIG.read_text(encoding="utf-8"), Loader=_MkdocsLoader)
+    own.pop("hooks")
+    own["extra"].pop("dealdocs")
+    assert own == builtin
+
+
+# --- pure page functions ---------------------------------------------------------------------
+
+
+MARKDOWN_EXTENSIONS = ["abbr", "admonition", "attr_list", "md_in_html", "tables", "toc", "pymdownx.details",
+                       "pymdownx.superfences", "pymdownx.emoji", "pymdownx.tilde", "pymdownx.caret",
+                       "pymdownx.mark", "pymdownx.keys", "pymdownx.magiclink"]
+
+
+@pytest.mark.parametrize("text", [
+    "<script>alert(1)</script>", "**gras** et _italique_", "[clic](javascript:alert(1))", "`code`", "a | b",
+    ":smile: :material-star:", "# titre", "- tiret", "12. point", "> citation", "texte {#id .cls}",
+    "~~barré~~ ==marqué== ^^inséré^^ ++ctrl+alt++", "R&D &lt;b&gt; &amp;", "https://exemple.fr/x", "\\*échappé\\*",
+])
+def test_md_renders_record_text_literally(text: str) -> None:
+    import markdown
+    html = markdown.markdown(f"- {pages.md(text)}\n", extensions=MARKDOWN_EXTENSIONS)
+    parser = Links()
+    parser.feed(html)
+    assert re.fullmatch(r"<ul>\s*<li>.*</li>\s*</ul>", html, re.S) and "<li>" in html and html.count("<") == 4, html
+    assert "".join(parser.text).strip() == text
+
+
+def test_md_keeps_plain_french_readable() -> None:
+    assert pages.md("Douleur principale : 3 outils, « prix » l'été.") == "Douleur principale : 3 outils, « prix » l'été."
+    assert pages.md("- tiret\n1. liste") .startswith("&#45; tiret 1. liste")
+    assert pages.md("12. point").startswith("&#49;&#50;.")
+
+
+def test_front_matter_escapes_every_value() -> None:
+    text = pages.front_matter('</title><script>"x"', tags=["<b>", "prix"], description="a & b")
+    assert "<" not in text
+    assert '"&lt;/title&gt;&lt;script&gt;&quot;x&quot;"' in text and '["&lt;b&gt;", "prix"]' in text
+    assert '"a &amp; b"' in text
+
+
+def test_opportunity_pages_are_unique_and_file_safe() -> None:
+    found = pages._opportunity_pages(["OPP 1", "OPP-1", "opp/1", "client:Société Générale"])
+    assert len(set(found.values())) == 4
+    assert all(re.fullmatch(r"opportunites/[a-z0-9-]+\.md", p) for p in found.values())
+    assert found["client:Société Générale"] == "opportunites/client-societe-generale.md"
+
+
+# --- serve -------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+    except OSError:
+        return 0, ""
+
+
+def _wait(predicate, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_serve_rebuilds_and_survives_bad_input(scratch_project: Scratch, tmp_path: Path) -> None:
+    write_project(scratch_project)
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "w", encoding="utf-8") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--root", str(scratch_project.root),
+                                 "--port", str(port), "--as-of", AS_OF.isoformat()], cwd=ROOT,
+                                stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        home = f"http://127.0.0.1:{port}/index.html"
+        assert _wait(lambda: _get(home)[0] == 200), log.read_text()
+        page = scratch_project.root / "content/kb/objections/prix.md"
+        page.write_text(page.read_text(encoding="utf-8").replace("4 temps", "5 temps"), encoding="utf-8")
+        prix = f"http://127.0.0.1:{port}/kb/objections/prix.html"
+        assert _wait(lambda: "5 temps" in _get(prix)[1]), log.read_text()
+        scratch_project.write("content/crc/broken.yaml", "client: [unclosed\n")
+        assert _wait(lambda: "content/crc/broken.yaml" in log.read_text()), log.read_text()
+        assert _get(home)[0] == 200 and "5 temps" in _get(prix)[1]  # still serving the last good build
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
