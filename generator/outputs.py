@@ -136,7 +136,7 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
             metrics = from_project(project, as_of)
     with measure("board"):
         findings += write_board(project, as_of, writer, use_cache=use_cache,
-                                headline=headline(metrics) if metrics else None)
+                                headline=headline(metrics) if metrics else None, jobs=jobs)
     with measure("metrics"):
         findings += write_metrics(project, as_of, writer, metrics, use_cache)
     write_crm(project, writer)
