@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 REPO = Path(__file__).resolve().parent.parent
+FAILED = REPO / "bench" / "out" / "failures"
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
@@ -52,6 +53,9 @@ def run_property(name: str, strategy: st.SearchStrategy, body: Callable[[Any], N
             key = f"{name}: {signature(exc)}"
             entry = failures.setdefault(key, {"count": 0, "example": repr(value)[:600]})
             entry["count"] += 1
+            if entry["count"] == 1:  # the whole input, to replay it
+                FAILED.mkdir(parents=True, exist_ok=True)
+                (FAILED / f"{name}-{len(failures)}.repr").write_text(repr(value), encoding="utf-8")
 
     start = time.perf_counter()
     if n > 0:

@@ -12,6 +12,7 @@ import difflib
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -254,7 +255,7 @@ def lint_docx(data: bytes, path: str = DOCX, context: Optional[dict[str, Any]] =
                 return [Finding(path, 1, ERROR, "", f"the Word template unpacks to {unpacked} bytes, over the limit "
                                 f"of {MAX_UNPACKED}: save a lighter template (compressed images)")]
             parts = {n: zf.read(n) for n in sorted(zf.namelist()) if _PARTS.match(n)}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, ValueError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, NotImplementedError, ValueError):
         return [Finding(path, 1, ERROR, "", "not a Word .docx file (not a zip): save it from Word as .docx")]
     if "word/document.xml" not in parts:
         return [Finding(path, 1, ERROR, "", "not a Word document: word/document.xml is missing")]
@@ -326,12 +327,18 @@ def lint_templates(root: Path) -> list[Finding]:
     if not folder.is_dir():
         return []
     findings: list[Finding] = []
+    home = root.resolve()
+    outside = sorted(p for p in folder.rglob("*") if not p.resolve().is_relative_to(home))
+    for path in outside:  # a template linked out of the repository would print that file into the outputs
+        findings.append(Finding(path.relative_to(root).as_posix(), 1, ERROR, "",
+                                "symbolic link pointing outside the repository: refused"))
     docx = folder / "crc.docx"
-    if docx.is_file():
+    if docx.is_file() and docx not in outside:
         try:
             findings += lint_docx(docx.read_bytes(), DOCX)
         except OSError as exc:
             findings.append(Finding(DOCX, 1, ERROR, "", f"cannot read the Word template: {exc.strerror}"))
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name.endswith((".j2", ".css"))):
-        findings += lint_text(path, path.relative_to(root).as_posix())
+        if path not in outside:
+            findings += lint_text(path, path.relative_to(root).as_posix())
     return findings

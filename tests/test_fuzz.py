@@ -397,7 +397,7 @@ def check_project(files: dict[str, bytes]) -> tuple[int, list[dict], Path, tempf
     write_project(root, files)
     code, out, err = run("check", "--root", str(root), "--format", "json", "--as-of", AS_OF)
     assert code in (0, 1), (code, err)
-    assert "Traceback" not in out + err
+    assert "Traceback" not in out + err and "internal error" not in err, err
     findings = json.loads(out)
     assert_located(findings, root, files)
     assert code == (1 if any(f["severity"] == "error" for f in findings) else 0)
@@ -508,7 +508,7 @@ def user_template(draw: st.DrawFn) -> tuple[str, bytes]:
     return "templates/crc.docx", blob
 
 
-@fuzz_settings(12)
+@fuzz_settings(6)
 @given(user_template())
 def test_hostile_user_templates_are_findings(template: tuple[str, bytes]) -> None:
     rel, data = template

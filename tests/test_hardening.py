@@ -700,7 +700,13 @@ def _hostile_templates() -> dict[str, bytes]:
     lol = '<!ENTITY a0 "lol">' + "".join(f'<!ENTITY a{i} "{("&a%d;" % (i - 1)) * 10}">' for i in range(1, 10))
     utf16 = [(n, d.decode("utf-8").replace("UTF-8", "UTF-16").encode("utf-16") if n == "word/document.xml" else d)
              for n, d in entries]
+    packed = write_zip(entries)
+    with zipfile.ZipFile(io.BytesIO(packed)) as zf:
+        info = zf.getinfo("word/document.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    corrupted = packed[:start] + b"\xff" * 4 + packed[start + 4:]  # zlib.error, found by the fuzz run
     return {
+        "corrupted deflate": corrupted,
         "not a zip": b"PK\x03\x04 not really",
         "truncated": good[: len(good) // 2],
         "no document": write_zip([(n, d) for n, d in entries if n != "word/document.xml"]),
@@ -771,3 +777,16 @@ def test_kb_pages_cannot_inject_active_html(scratch_project: Scratch, run_cli, t
     hit = one(findings, needle)
     assert code == 1 and (hit["path"], hit["line"]) == ("content/kb/prix.md", 13)
     assert build(run_cli, scratch_project, tmp_path / "site")[0] == 1 and not (tmp_path / "site").exists()
+
+
+def test_templates_linked_out_of_the_root_are_refused(scratch_project: Scratch, run_cli, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET {{ name }", encoding="utf-8")  # a syntax error would quote it
+    scratch_project.crc()
+    (scratch_project.root / "templates").mkdir()
+    (scratch_project.root / "templates" / "crc.html.j2").symlink_to(secret)
+    (scratch_project.root / "templates" / "crc.docx").symlink_to(DEFAULTS / "crc.docx")
+    code, stdout, _ = build(run_cli, scratch_project, tmp_path / "site")
+    assert code == 1 and not (tmp_path / "site").exists() and "TOPSECRET" not in stdout
+    refused = sorted(line.split(":")[0] for line in stdout.splitlines() if "pointing outside the repository" in line)
+    assert refused == ["templates/crc.docx", "templates/crc.html.j2"]
