@@ -142,5 +142,5 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     write_crm(project, writer)
     from .site import write_site  # last: the site links the board and metrics outputs it finds beside it
     with measure("site"):
-        findings += write_site(project, as_of, writer, hashes)
+        findings += write_site(project, as_of, writer, hashes, use_cache=use_cache)
     return findings
