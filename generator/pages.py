@@ -65,7 +65,13 @@ _LEADING = re.compile(r"^(?:[-+*>]|\d+(?=[.)]))")
 
 def md(value: object) -> str:
     """Record text as inline Markdown that renders literally (no HTML, no markup, one line)."""
-    text = " ".join(str(value if value is not None else "").split())
+    return _md(str(value if value is not None else ""))
+
+
+@lru_cache(maxsize=65536)
+def _md(value: str) -> str:
+    """md() of a string, memoised: labels, names and dates repeat across thousands of pages."""
+    text = " ".join(value.split())
     text = _ACTIVE.sub(lambda m: _ENTITIES[m.group(0)], text)
     return _LEADING.sub(lambda m: "".join(f"&#{ord(c)};" for c in m.group(0)), text)
 

@@ -13,7 +13,9 @@ file collection as in-memory files, rather than writing a docs tree to a tempora
 
 `dealdocs build` builds the site into a temporary directory and copies it into the staging directory
 through the Writer (MkDocs cleans its site_dir), so `write_site` can run after the other outputs and
-link the board PDFs and metrics only when they were built.
+link the board PDFs and metrics only when they were built. There, MkDocs' docs_dir is a temporary
+folder linking only `content/kb/` (10,000 CRC records need not be listed), and a page cache (see
+"the page cache" below) skips every page whose Markdown and surroundings did not change.
 """
 from __future__ import annotations
 
@@ -226,6 +228,7 @@ class PageStore:
         self.stored = 0
 
     def _path(self, key: str) -> Path:
+        """Where key's entry is filed."""
         return self.dir / key[:2] / f"{key}.page"
 
     def get(self, key: str) -> Optional[CachedPage]:
@@ -283,6 +286,7 @@ def page_key(fingerprint: str, uri: str, source: bytes) -> str:
 
 
 def _digest_files(digest: Any, paths: list[Path], base: Path) -> None:
+    """Add the names (relative to base) and contents of paths to digest."""
     for path in sorted(paths):
         name = path.relative_to(base).as_posix() if path.is_relative_to(base) else str(path)
         digest.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
@@ -347,6 +351,7 @@ def _unmodified() -> bool:
 
 
 def _plugin_of(config: Any, module: str) -> list[Any]:
+    """The configured plugins of a module (Material's by their module path)."""
     return [p for p in config.plugins.values() if type(p).__module__ == module]
 
 
@@ -365,12 +370,13 @@ def _cache_supported(config: Any) -> bool:
     return config.theme.name == "material" and len(tags) <= 1 and len(_plugin_of(config, "material.plugins.search.plugin")) <= 1
 
 
-def _tracked_files(files: Any, sink: "PageCachePlugin") -> Any:
+def _tracked_files(files: Any, sink: Any) -> Any:
     """The build's Files, recording every docs path a page looks up (its links) while it is processed."""
     from mkdocs.structure.files import Files
 
     class TrackedFiles(Files):
         def get_file_from_path(self, path: str) -> Any:
+            """The file at path, noting the lookup against the page being processed."""
             found = super().get_file_from_path(path)
             page = getattr(sink.config, "_current_page", None)
             if page is not None:
@@ -383,7 +389,7 @@ def _tracked_files(files: Any, sink: "PageCachePlugin") -> Any:
 class _PageLogs(logging.Handler):
     """Keeps the warnings MkDocs and its plugins log while a page is processed, by page."""
 
-    def __init__(self, sink: "PageCachePlugin") -> None:
+    def __init__(self, sink: Any) -> None:
         super().__init__(logging.WARNING)
         self.sink = sink
 
@@ -401,12 +407,14 @@ class _HideDirtyWarning(logging.Filter):
 
 
 def _page_cache_plugin_class() -> type:
+    """The page-cache plugin class (defined lazily: MkDocs is imported only to build)."""
     from mkdocs.plugins import BasePlugin, event_priority
 
     class _PageCache(BasePlugin):  # type: ignore[misc]
         """Skips unchanged pages and replays what their rendering produced (see the section comment)."""
 
         def __init__(self, store: PageStore, engine: str) -> None:
+            """A cache over store, for pages rendered by the engine fingerprinted as engine."""
             super().__init__()
             self.store, self.engine = store, engine
             self.enabled = True
@@ -421,12 +429,14 @@ def _page_cache_plugin_class() -> type:
 
         @event_priority(-200)
         def on_files(self, files: Any, *, config: Any) -> Any:
+            """Last: decide whether the cache applies, and track link lookups."""
             self.config = config
             self.enabled = _cache_supported(config)
             return _tracked_files(files, self) if self.enabled else files
 
         @event_priority(-200)
         def on_nav(self, nav: Any, *, config: Any, files: Any) -> Any:
+            """Last: the navigation is final, so the pages' keys can be computed and looked up."""
             self.files = files
             if self.enabled:
                 self.enabled = self._use_cache(nav, config, files)
@@ -434,6 +444,7 @@ def _page_cache_plugin_class() -> type:
 
         @event_priority(200)
         def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
+            """Before the tags plugin fills its listings: the skipped pages' tags, in build order."""
             tags = _plugin_of(config, "material.plugins.tags.plugin")
             if self.enabled and tags and any(e.tagged for e in self.hits.values()):
                 _restore_tag_mappings(tags[0], files, self.hits)
@@ -441,6 +452,7 @@ def _page_cache_plugin_class() -> type:
 
         @event_priority(-200)
         def on_page_context(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
+            """After search indexed the page: keep its entries."""
             index = _search_index(config)
             if index is not None:
                 self.search[page.file.src_uri] = index.entries[self.mark:]
@@ -449,6 +461,7 @@ def _page_cache_plugin_class() -> type:
 
         @event_priority(-200)
         def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
+            """Last: store the page's final HTML and what its rendering produced."""
             uri = page.file.src_uri
             key = self.keys.get(uri)
             if self.enabled and key and uri not in self.hits and output.strip():
@@ -512,16 +525,19 @@ def _page_cache_plugin_class() -> type:
 
 
 def _search_index(config: Any) -> Any:
+    """Material's search index being built, if search is on."""
     found = _plugin_of(config, "material.plugins.search.plugin")
     return getattr(found[0], "search_index", None) if found and found[0].config.enabled else None
 
 
 def _tags_property(config: Any) -> str:
+    """The front-matter key holding a page's tags."""
     found = _plugin_of(config, "material.plugins.tags.plugin")
     return found[0].config.tags_name_property if found else "tags"
 
 
 def _listing_directive(config: Any) -> str:
+    """The comment that places a tags listing in a page."""
     found = _plugin_of(config, "material.plugins.tags.plugin")
     return found[0].config.listings_directive if found else "material/tags"
 
@@ -732,31 +748,35 @@ def _written_index(writer: Any, project: Any, hashes: dict[str, str]) -> list[di
 
 def _write_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], use_cache: bool,
                 contexts: Optional[list[tuple[Any, dict[str, Any]]]]) -> list[Finding]:
+    """write_site() proper."""
     pages = site_pages(project, as_of, extras_in(writer.base), _written_index(writer, project, hashes), contexts)
-    findings: list[Finding] = []
     store = PageStore(project.root) if use_cache else None
     with tempfile.TemporaryDirectory(prefix="dealdocs-site-") as tmp:
         site_dir = Path(tmp) / "site"
-        built, cached = build_into(project.root, pages, as_of, site_dir, store)
-        findings += built
-        if any(f.severity == ERROR for f in findings):
-            return findings
-        files = {p.relative_to(site_dir).as_posix(): p for p in site_dir.rglob("*") if p.is_file()}
-        for rel in sorted(files.keys() | cached.keys()):
-            if rel in SKIPPED:
-                continue
-            if writer.path(rel).exists():
-                findings.append(Finding("<site>", 1, WARNING, "site", f"{rel} is already written by another output: "
-                                        "the knowledge-base copy was skipped"))
-                continue
-            data = store.html(cached[rel]) if store is not None and rel in cached else files[rel].read_bytes()
-            if data is None:
-                findings.append(Finding("<site>", 1, ERROR, "site", f"the cached page {rel} changed during the build "
-                                        "(.dealdocs-cache/site-pages/): build again"))
-                return findings
-            writer.write(rel, data)
+        findings, cached = build_into(project.root, pages, as_of, site_dir, store)
+        if not any(f.severity == ERROR for f in findings):
+            findings += _copy_site(writer, site_dir, cached, store)
     if store is not None:
         log.info("site pages: %d from cache, %d rendered", store.hits, store.stored)
+    return findings
+
+
+def _copy_site(writer: Any, site_dir: Path, cached: dict[str, str], store: Optional[PageStore]) -> list[Finding]:
+    """Write what MkDocs built and the cached pages it skipped, by output path."""
+    findings: list[Finding] = []
+    files = {p.relative_to(site_dir).as_posix(): p for p in site_dir.rglob("*") if p.is_file()}
+    for rel in sorted(files.keys() | cached.keys()):
+        if rel in SKIPPED:
+            continue
+        if writer.path(rel).exists():
+            findings.append(Finding("<site>", 1, WARNING, "site", f"{rel} is already written by another output: "
+                                    "the knowledge-base copy was skipped"))
+            continue
+        data = store.html(cached[rel]) if store is not None and rel in cached else files[rel].read_bytes()
+        if data is None:
+            return findings + [Finding("<site>", 1, ERROR, "site", f"the cached page {rel} changed during the build "
+                                       "(.dealdocs-cache/site-pages/): build again")]
+        writer.write(rel, data)
     return findings
 
 
