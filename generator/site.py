@@ -46,6 +46,7 @@ SCRIPTS = (f"{ASSETS}/register.js",)
 WORKER_SHIM = f"{ASSETS}/iframe-worker.js"
 SKIPPED = {"sitemap.xml", "sitemap.xml.gz"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_refused = logging.getLogger("mkdocs.plugins.dealdocs")  # its messages become findings (see _Collect)
 
 
 def config_path(root: Path) -> Path:
@@ -99,10 +100,16 @@ class DealdocsPlugin(_plugin_base()):  # type: ignore[misc]
         root, pages = self.current
         generated = {**{k: v.encode("utf-8") for k, v in pages.pages.items()}, **asset_files(root)}
         docs = os.path.normpath(os.path.abspath(config.docs_dir)) + os.sep
+        home = os.path.realpath(root) + os.sep
 
         def keep(f: Any) -> bool:  # theme files stay; from content/, only kb/ (pages and images)
             from_docs = f.abs_src_path is not None and os.path.normpath(f.abs_src_path).startswith(docs)
-            return f.src_uri not in generated and (not from_docs or f.src_uri.startswith("kb/"))
+            if f.src_uri in generated or (from_docs and not f.src_uri.startswith("kb/")):
+                return False
+            if from_docs and not os.path.realpath(f.abs_src_path).startswith(home):
+                _refused.error("'%s': symbolic link pointing outside the repository: refused", f.src_uri)
+                return False
+            return True
         kept = [f for f in files if keep(f)]
         out = Files(kept)
         for uri, data in generated.items():
@@ -589,7 +596,7 @@ class _Collect(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = _ANSI.sub("", record.getMessage()).strip()
-        page = re.search(r"'(kb/[^']+\.md)'", message)
+        page = re.search(r"'(kb/[^']+)'", message)
         path = f"content/{page.group(1)}" if page else self.source
         severity = ERROR if record.levelno >= logging.ERROR else WARNING
         self.findings.append(Finding(path, 1, severity, "site", message))

@@ -305,6 +305,20 @@ def test_board_and_metrics_degrade_gracefully_when_absent(scratch_project: Scrat
     assert "Indicateurs non calculés" in metrics
 
 
+def test_kb_file_linked_out_of_the_repository_is_refused(scratch_project: Scratch, tmp_path: Path) -> None:
+    from generator.project import load_project
+    from generator.site import write_site
+    write_project(scratch_project)
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"SECRET")
+    (scratch_project.root / "content/kb/objections/schema.png").symlink_to(secret)
+    writer = Writer(tmp_path / "out")
+    findings = write_site(load_project(scratch_project.root, AS_OF), AS_OF, writer, {})
+    hits = [f for f in findings if "outside the repository" in f.message]
+    assert [(f.path, f.severity) for f in hits] == [("content/kb/objections/schema.png", "error")]
+    assert not any(b"SECRET" in p.read_bytes() for p in writer.base.rglob("*") if p.is_file())
+
+
 def test_user_mkdocs_yml_and_template_overrides(scratch_project: Scratch, tmp_path: Path) -> None:
     write_project(scratch_project)
     scratch_project.write("mkdocs.yml", """\
