@@ -136,11 +136,11 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
             metrics = from_project(project, as_of)
     with measure("board"):
         findings += write_board(project, as_of, writer, use_cache=use_cache,
-                                headline=headline(metrics) if metrics else None)
+                                headline=headline(metrics) if metrics else None, jobs=jobs)
     with measure("metrics"):
         findings += write_metrics(project, as_of, writer, metrics, use_cache)
     write_crm(project, writer)
     from .site import write_site  # last: the site links the board and metrics outputs it finds beside it
     with measure("site"):
-        findings += write_site(project, as_of, writer, hashes)
+        findings += write_site(project, as_of, writer, hashes, use_cache=use_cache)
     return findings

@@ -13,11 +13,12 @@ import posixpath
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from typing import Any, Iterable, Optional, Sequence
 
 from . import rules
-from .i18n import labels, long_date, money, short_date
+from .i18n import labels, long_date as _long_date, money, short_date
 from .models import Board, Card, CardDoc, CrcDoc, KbPage
 from .naming import slug
 from .outputs import base_name, crc_contexts, version_chains
@@ -64,7 +65,13 @@ _LEADING = re.compile(r"^(?:[-+*>]|\d+(?=[.)]))")
 
 def md(value: object) -> str:
     """Record text as inline Markdown that renders literally (no HTML, no markup, one line)."""
-    text = " ".join(str(value if value is not None else "").split())
+    return _md(str(value if value is not None else ""))
+
+
+@lru_cache(maxsize=65536)
+def _md(value: str) -> str:
+    """md() of a string, memoised: labels, names and dates repeat across thousands of pages."""
+    text = " ".join(value.split())
     text = _ACTIVE.sub(lambda m: _ENTITIES[m.group(0)], text)
     return _LEADING.sub(lambda m: "".join(f"&#{ord(c)};" for c in m.group(0)), text)
 
@@ -100,8 +107,28 @@ def json_script(element_id: str, value: object) -> str:
 
 
 def rel(from_page: str, target: str) -> str:
-    """A relative link from a docs page to another docs path or output file."""
-    return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
+    """A relative link from a docs page to another docs path or output file (both relative to the root)."""
+    base = _parts(posixpath.dirname(from_page))
+    parts = _parts(target)
+    common = 0
+    for a_part, b_part in zip(base, parts):
+        if a_part != b_part:
+            break
+        common += 1
+    return "/".join([".."] * (len(base) - common) + list(parts[common:])) or "."
+
+
+@lru_cache(maxsize=None)
+def _parts(path: str) -> tuple[str, ...]:
+    """The segments of a normalised relative path (`.` has none)."""
+    norm = posixpath.normpath(path)
+    return () if norm == "." else tuple(norm.split("/"))
+
+
+@lru_cache(maxsize=4096)
+def long_date(value: Optional[date], language: str = "fr") -> str:
+    """`19 octobre 2025`, memoised: the site formats the same few dates thousands of times."""
+    return _long_date(value, language)
 
 
 def out_html(path: str) -> str:
@@ -195,6 +222,8 @@ class Site:
     opp_pages: dict[str, str]
     cards: dict[str, CardDoc]
     latest: dict[str, Entry] = field(default_factory=dict)
+    current: list[Entry] = field(default_factory=list)
+    by_tag: dict[str, list[Entry]] = field(default_factory=dict)
 
     @property
     def lab(self) -> dict[str, str]:
@@ -229,9 +258,12 @@ def _opportunity_pages(keys: Iterable[str]) -> dict[str, str]:
     return pages
 
 
-def build_site(project: Project, as_of: date, extras: Extras) -> Site:
-    """The shared model: view models of every CRC, pages of every opportunity."""
-    contexts = crc_contexts(project)
+Contexts = list[tuple[CrcDoc, dict[str, Any]]]
+
+
+def build_site(project: Project, as_of: date, extras: Extras, contexts: Optional[Contexts] = None) -> Site:
+    """The shared model: view models of every CRC (given, or computed), pages of every opportunity."""
+    contexts = crc_contexts(project) if contexts is None else contexts
     cards = project.cards_by_id
     keys = [rules.opportunity_key(d.crc) for d, _ in contexts] + list(cards)
     opp_pages = _opportunity_pages(keys)
@@ -245,7 +277,18 @@ def build_site(project: Project, as_of: date, extras: Extras) -> Site:
     site = Site(project, as_of, extras, entries, chains, opp_pages, cards)
     latest = rules.latest_by_opportunity(project.crcs)
     site.latest = {k: by_name[d.name] for k, d in latest.items()}
+    site.current = [chain[-1] for _, chain in sorted(site.chains.items())]
+    site.by_tag = tag_index(site.current)
     return site
+
+
+def tag_index(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
+    """Entries by the slug of each of their keywords, in the given order."""
+    index: dict[str, list[Entry]] = defaultdict(list)
+    for e in entries:
+        for tag in dict.fromkeys(slug(k) for k in e.doc.crc.keywords):
+            index[tag].append(e)
+    return dict(index)
 
 
 def newest_first(entries: Iterable[Entry]) -> list[Entry]:
@@ -255,7 +298,7 @@ def newest_first(entries: Iterable[Entry]) -> list[Entry]:
 
 def latest_versions(site: Site) -> list[Entry]:
     """The current version of every CRC (older versions are superseded)."""
-    return [chain[-1] for _, chain in sorted(site.chains.items())]
+    return site.current
 
 
 def crc_label(e: Entry) -> str:
@@ -842,9 +885,8 @@ def kb_path(page: KbPage) -> str:
 
 def related_crcs(site: Site, page: KbPage) -> list[Entry]:
     """Current CRC versions sharing a tag with a hand-written page, exemplary first."""
-    tags = {slug(t) for t in page.meta.tags}
-    found = [e for e in latest_versions(site) if tags & {slug(k) for k in e.doc.crc.keywords}]
-    return sorted(found, key=lambda e: (e.page is None, -e.doc.crc.date.toordinal(), e.doc.name))
+    found = {id(e): e for t in dict.fromkeys(slug(t) for t in page.meta.tags) for e in site.by_tag.get(t, [])}
+    return sorted(found.values(), key=lambda e: (e.page is None, -e.doc.crc.date.toordinal(), e.doc.name))
 
 
 def kb_page(site: Site, page: KbPage) -> str:
@@ -1086,9 +1128,9 @@ class SitePages:
 
 
 def site_pages(project: Project, as_of: date, extras: Extras = Extras(),
-               index_rows: Optional[list[dict[str, Any]]] = None) -> SitePages:
-    """Every knowledge-base page as Markdown, by docs path."""
-    site = build_site(project, as_of, extras)
+               index_rows: Optional[list[dict[str, Any]]] = None, contexts: Optional[Contexts] = None) -> SitePages:
+    """Every knowledge-base page as Markdown, by docs path (contexts: `outputs.crc_contexts`, if already computed)."""
+    site = build_site(project, as_of, extras, contexts)
     pages = {HOME: home_page(site), REGISTER: register_page(site), EXEMPLARY_INDEX: exemplary_index(site),
              OPPORTUNITY_INDEX: opportunity_index(site), KB_INDEX: kb_index(site),
              BY_CLIENT: by_client_page(site), BY_TYPE: by_type_page(site), BY_KEYWORD: by_keyword_page(site),

@@ -13,18 +13,23 @@ file collection as in-memory files, rather than writing a docs tree to a tempora
 
 `dealdocs build` builds the site into a temporary directory and copies it into the staging directory
 through the Writer (MkDocs cleans its site_dir), so `write_site` can run after the other outputs and
-link the board PDFs and metrics only when they were built.
+link the board PDFs and metrics only when they were built. There, MkDocs' docs_dir is a temporary
+folder linking only `content/kb/` (10,000 CRC records need not be listed), and a page cache (see
+"the page cache" below) skips every page whose Markdown and surroundings did not change.
 """
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import re
 import tempfile
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Iterator, Optional
 
 from .models import ERROR, WARNING, Finding
@@ -41,6 +46,7 @@ SCRIPTS = (f"{ASSETS}/register.js",)
 WORKER_SHIM = f"{ASSETS}/iframe-worker.js"
 SKIPPED = {"sitemap.xml", "sitemap.xml.gz"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_refused = logging.getLogger("mkdocs.plugins.dealdocs")  # its messages become findings (see _Collect)
 
 
 def config_path(root: Path) -> Path:
@@ -93,11 +99,17 @@ class DealdocsPlugin(_plugin_base()):  # type: ignore[misc]
         assert self.current is not None
         root, pages = self.current
         generated = {**{k: v.encode("utf-8") for k, v in pages.pages.items()}, **asset_files(root)}
-        docs = Path(config.docs_dir).resolve()
+        docs = os.path.normpath(os.path.abspath(config.docs_dir)) + os.sep
+        home = os.path.realpath(root) + os.sep
 
         def keep(f: Any) -> bool:  # theme files stay; from content/, only kb/ (pages and images)
-            from_docs = f.abs_src_path is not None and Path(f.abs_src_path).resolve().is_relative_to(docs)
-            return f.src_uri not in generated and (not from_docs or f.src_uri.startswith("kb/"))
+            from_docs = f.abs_src_path is not None and os.path.normpath(f.abs_src_path).startswith(docs)
+            if f.src_uri in generated or (from_docs and not f.src_uri.startswith("kb/")):
+                return False
+            if from_docs and not os.path.realpath(f.abs_src_path).startswith(home):
+                _refused.error("'%s': symbolic link pointing outside the repository: refused", f.src_uri)
+                return False
+            return True
         kept = [f for f in files if keep(f)]
         out = Files(kept)
         for uri, data in generated.items():
@@ -159,6 +171,418 @@ def _index_rows(project: Any, hashes: dict[str, str]) -> list[dict[str, Any]]:
     return crc_index(project, hashes)
 
 
+# --- the page cache (dealdocs build only) ---------------------------------------------------------
+#
+# MkDocs converts and renders every page on every build. For `dealdocs build`, each page's final HTML,
+# search-index entries, warnings and link facts are kept in .dealdocs-cache/site-pages/, keyed by the
+# page's Markdown and a fingerprint of everything else its HTML depends on (engine versions, config,
+# theme overrides, this module, the navigation with its titles, the tags listings). Unchanged pages
+# are then skipped by MkDocs' own `dirty` mechanism and their cached HTML is written instead, and the
+# search index is rebuilt from every page's entries in the order of a full build: a warm build gives
+# the same bytes as a cold one. Links are re-checked (an entry records every target its page looked
+# up and whether it existed); an entry that does not verify is ignored and the page re-rendered.
+
+PAGE_CACHE = "site-pages"
+_PAGE_MAGIC = b"DDP1"
+_CACHE_FORMAT = "1"
+ENGINE = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2")
+_DIRTY_WARNING = "A 'dirty' build is being performed"
+
+
+@dataclass
+class CachedPage:
+    """One rendered page and what its rendering told the rest of the build."""
+
+    uri: str
+    html: bytes
+    search: list[dict[str, Any]] = field(default_factory=list)
+    logs: list[list[Any]] = field(default_factory=list)       # [logger name, level, message]
+    lookups: dict[str, bool] = field(default_factory=dict)    # docs path looked up → it existed
+    anchors: list[str] = field(default_factory=list)          # ids present on the page
+    anchor_links: Optional[dict[str, dict[str, str]]] = None  # target path → {anchor: link as written}
+    tagged: bool = False
+
+    def encode(self, key: str) -> bytes:
+        """Magic, sha256 of the payload, then the payload (key-stamped metadata, then the HTML)."""
+        meta = {"key": key, "uri": self.uri, "search": self.search, "logs": self.logs, "lookups": self.lookups,
+                "anchors": self.anchors, "anchor_links": self.anchor_links, "tagged": self.tagged}
+        head = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        payload = len(head).to_bytes(8, "big") + head + self.html
+        return _PAGE_MAGIC + hashlib.sha256(payload).digest() + payload
+
+    @staticmethod
+    def decode(blob: bytes, key: str) -> Optional["CachedPage"]:
+        """The entry, or None when the blob is truncated, corrupted or filed under another key."""
+        if len(blob) < 44 or blob[:4] != _PAGE_MAGIC or hashlib.sha256(blob[36:]).digest() != blob[4:36]:
+            return None
+        try:
+            size = int.from_bytes(blob[36:44], "big")
+            meta = json.loads(blob[44:44 + size])
+            if meta.pop("key") != key:
+                return None
+            return CachedPage(html=blob[44 + size:], **meta)
+        except (ValueError, TypeError, KeyError):
+            return None
+
+
+class PageStore:
+    """Cached pages on disk, one file per key; best effort (a cache that cannot be written is skipped)."""
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root / ".dealdocs-cache" / PAGE_CACHE
+        self.used: set[str] = set()
+        self.hits = 0
+        self.stored = 0
+
+    def _path(self, key: str) -> Path:
+        """Where key's entry is filed."""
+        return self.dir / key[:2] / f"{key}.page"
+
+    def get(self, key: str) -> Optional[CachedPage]:
+        """The verified entry for key, else None (a corrupted entry is deleted)."""
+        self.used.add(key)
+        path = self._path(key)
+        try:
+            blob = path.read_bytes()
+        except OSError:
+            return None
+        entry = CachedPage.decode(blob, key)
+        if entry is None:
+            log.warning("ignoring a corrupted site cache entry %s", path.name)
+            path.unlink(missing_ok=True)
+        return entry
+
+    def html(self, key: str) -> Optional[bytes]:
+        """The page HTML of an entry get() verified earlier in this build, verified again (None if it changed)."""
+        try:
+            entry = CachedPage.decode(self._path(key).read_bytes(), key)
+        except OSError:
+            return None
+        return entry.html if entry is not None else None
+
+    def put(self, key: str, entry: CachedPage) -> None:
+        """Store entry under key, atomically."""
+        self.used.add(key)
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(entry.encode(key))
+            os.replace(tmp, path)
+            self.stored += 1
+        except OSError as exc:
+            log.info("site cache not written: %s", exc)
+
+    def prune(self) -> None:
+        """Delete the entries this build neither used nor wrote (older versions of pages)."""
+        try:
+            folders = [d for d in self.dir.iterdir() if d.is_dir()]
+            for folder in folders:
+                for entry in os.scandir(folder):
+                    if entry.name.split(".", 1)[0] not in self.used:
+                        os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def page_key(fingerprint: str, uri: str, source: bytes) -> str:
+    """A page's cache key: the site fingerprint, its docs path and its Markdown."""
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}\0{fingerprint}\0{uri}\0".encode())
+    digest.update(source)
+    return digest.hexdigest()
+
+
+def _digest_files(digest: Any, paths: list[Path], base: Path) -> None:
+    """Add the names (relative to base) and contents of paths to digest."""
+    for path in sorted(paths):
+        name = path.relative_to(base).as_posix() if path.is_relative_to(base) else str(path)
+        digest.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+
+
+def engine_fingerprint(root: Path, cfg_path: Path, config: Any) -> str:
+    """What every page's HTML depends on besides the navigation: engine, config, theme overrides, code."""
+    from importlib.metadata import PackageNotFoundError, version
+    from . import __version__
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}|{__version__}".encode())
+    for dist in ENGINE:
+        try:
+            digest.update(f"|{dist}={version(dist)}".encode())
+        except PackageNotFoundError:
+            digest.update(f"|{dist}=-".encode())
+    digest.update(json.dumps(_config_view(config), sort_keys=True, ensure_ascii=False).encode())  # !ENV, INHERIT…
+    paths = [cfg_path, Path(__file__)]
+    paths += [Path(m.__file__) for m in config.plugins.values() if isinstance(m, ModuleType) and m.__file__]  # hooks
+    custom = config.theme.custom_dir
+    if custom:  # overrides may show anything, the build date included
+        paths += [p for p in Path(custom).rglob("*") if p.is_file()]
+        digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    _digest_files(digest, paths, root)
+    for rel, data in asset_files(root).items():
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def _config_view(config: Any) -> dict[str, Any]:
+    """The loaded configuration as plain, deterministic data (plugins by class and options)."""
+    view = {k: _stable(config[k]) for k in config if k not in ("plugins", "hooks", "docs_dir", "site_dir", "config_file_path")}
+    view["plugins"] = [[name, f"{type(p).__module__}.{type(p).__qualname__}",
+                        _stable(getattr(p, "config", None))]
+                       for name, p in config.plugins.items()]
+    return view
+
+
+def _stable(value: Any, depth: int = 0) -> Any:
+    """JSON-ready, address-free data for a configuration value."""
+    from functools import partial
+    if depth > 8 or value is None or isinstance(value, (str, int, float, bool)):
+        return value if depth <= 8 else "…"
+    if isinstance(value, partial):
+        return ["partial", _stable(value.func, depth + 1), _stable(value.args, depth + 1), _stable(value.keywords, depth + 1)]
+    if isinstance(value, (list, tuple)):
+        return [_stable(v, depth + 1) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(repr(_stable(v, depth + 1)) for v in value)
+    if callable(getattr(value, "items", None)):
+        return {str(k): _stable(v, depth + 1) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    if hasattr(value, "__dict__"):  # public attributes only: private ones may be lazily loaded caches
+        return [type(value).__qualname__, {k: _stable(v, depth + 1) for k, v in sorted(vars(value).items())
+                                           if not k.startswith("_")}]
+    return f"{type(value).__qualname__}:{value}"
+
+
+def _unmodified() -> bool:
+    """`File.is_modified` of a cached page: MkDocs' dirty build then neither reads nor renders it."""
+    return False
+
+
+def _plugin_of(config: Any, module: str) -> list[Any]:
+    """The configured plugins of a module (Material's by their module path)."""
+    return [p for p in config.plugins.values() if type(p).__module__ == module]
+
+
+def _cache_supported(config: Any) -> bool:
+    """Only with the Material theme and plugins whose per-page output the cache knows how to replay."""
+    known = {"material.plugins.search.plugin", "material.plugins.tags.plugin", "material.plugins.offline.plugin",
+             "material.plugins.privacy.plugin", __name__}
+    for item in config.plugins.values():
+        ours = isinstance(getattr(item, "plugin", None), DealdocsPlugin)
+        if type(item).__module__ not in known and not ours:
+            return False
+    for privacy in _plugin_of(config, "material.plugins.privacy.plugin"):
+        if privacy.config.enabled and privacy.config.assets and privacy.config.assets_fetch:
+            return False  # external assets of a skipped page would not be downloaded
+    tags = _plugin_of(config, "material.plugins.tags.plugin")
+    return config.theme.name == "material" and len(tags) <= 1 and len(_plugin_of(config, "material.plugins.search.plugin")) <= 1
+
+
+def _tracked_files(files: Any, sink: Any) -> Any:
+    """The build's Files, recording every docs path a page looks up (its links) while it is processed."""
+    from mkdocs.structure.files import Files
+
+    class TrackedFiles(Files):
+        def get_file_from_path(self, path: str) -> Any:
+            """The file at path, noting the lookup against the page being processed."""
+            found = super().get_file_from_path(path)
+            page = getattr(sink.config, "_current_page", None)
+            if page is not None:
+                sink.lookups.setdefault(page.file.src_uri, {})[path] = found is not None
+            return found
+
+    return TrackedFiles(list(files))
+
+
+class _PageLogs(logging.Handler):
+    """Keeps the warnings MkDocs and its plugins log while a page is processed, by page."""
+
+    def __init__(self, sink: Any) -> None:
+        super().__init__(logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        page = getattr(self.sink.config, "_current_page", None)
+        if page is not None:
+            self.sink.logs.setdefault(page.file.src_uri, []).append([record.name, record.levelno, record.getMessage()])
+
+
+class _HideDirtyWarning(logging.Filter):
+    """The page cache drives MkDocs' dirty build on a fresh directory: its warning does not apply."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(_DIRTY_WARNING)
+
+
+def _page_cache_plugin_class() -> type:
+    """The page-cache plugin class (defined lazily: MkDocs is imported only to build)."""
+    from mkdocs.plugins import BasePlugin, event_priority
+
+    class _PageCache(BasePlugin):  # type: ignore[misc]
+        """Skips unchanged pages and replays what their rendering produced (see the section comment)."""
+
+        def __init__(self, store: PageStore, engine: str) -> None:
+            """A cache over store, for pages rendered by the engine fingerprinted as engine."""
+            super().__init__()
+            self.store, self.engine = store, engine
+            self.enabled = True
+            self.config: Any = None
+            self.files: Any = None
+            self.keys: dict[str, str] = {}
+            self.hits: dict[str, CachedPage] = {}
+            self.lookups: dict[str, dict[str, bool]] = {}
+            self.logs: dict[str, list[list[Any]]] = {}
+            self.search: dict[str, list[dict[str, Any]]] = {}
+            self.mark = 0
+
+        @event_priority(-200)
+        def on_files(self, files: Any, *, config: Any) -> Any:
+            """Last: decide whether the cache applies, and track link lookups."""
+            self.config = config
+            self.enabled = _cache_supported(config)
+            return _tracked_files(files, self) if self.enabled else files
+
+        @event_priority(-200)
+        def on_nav(self, nav: Any, *, config: Any, files: Any) -> Any:
+            """Last: the navigation is final, so the pages' keys can be computed and looked up."""
+            self.files = files
+            if self.enabled:
+                self.enabled = self._use_cache(nav, config, files)
+            return nav
+
+        @event_priority(200)
+        def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
+            """Before the tags plugin fills its listings: the skipped pages' tags, in build order."""
+            tags = _plugin_of(config, "material.plugins.tags.plugin")
+            if self.enabled and tags and any(e.tagged for e in self.hits.values()):
+                _restore_tag_mappings(tags[0], files, self.hits)
+            return env
+
+        @event_priority(-200)
+        def on_page_context(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
+            """After search indexed the page: keep its entries."""
+            index = _search_index(config)
+            if index is not None:
+                self.search[page.file.src_uri] = index.entries[self.mark:]
+                self.mark = len(index.entries)
+            return context
+
+        @event_priority(-200)
+        def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
+            """Last: store the page's final HTML and what its rendering produced."""
+            uri = page.file.src_uri
+            key = self.keys.get(uri)
+            if self.enabled and key and uri not in self.hits and output.strip():
+                links = page.links_to_anchors
+                self.store.put(key, CachedPage(
+                    uri, output.encode("utf-8", errors="xmlcharrefreplace"), self.search.get(uri, []),
+                    self.logs.get(uri, []), self.lookups.get(uri, {}), sorted(page.present_anchor_ids or ()),
+                    None if links is None else {f.src_uri: dict(v) for f, v in links.items()},
+                    bool(page.meta.get(_tags_property(config)))))
+            return output
+
+        @event_priority(200)
+        def on_post_build(self, *, config: Any) -> None:
+            """Before the search plugin writes its index: every page's entries, in the order of a full build."""
+            index = _search_index(config)
+            if self.enabled and self.hits and index is not None:
+                index.entries = [e for f in self.files.documentation_pages()
+                                 for e in (self.hits[f.src_uri].search if f.src_uri in self.hits
+                                           else self.search.get(f.src_uri, []))]
+            if self.enabled:
+                self.store.prune()
+
+        def _use_cache(self, nav: Any, config: Any, files: Any) -> bool:
+            """Mark the pages whose verified entry is cached; False when the cache cannot be used."""
+            nav_sig = _nav_signature(nav, config)
+            if nav_sig is None:
+                return False
+            directive = _listing_directive(config).encode()
+            comment = re.compile(rb"<!--\s*" + re.escape(directive) + rb".*?-->", re.S)
+            sources = {f.src_uri: f.content_bytes for f in files.documentation_pages()}
+            listings = sorted((uri, comment.findall(src)) for uri, src in sources.items() if directive in src)
+            fingerprint = hashlib.sha256(json.dumps([self.engine, nav_sig, repr(listings)]).encode()).hexdigest()
+            listing_uris = {uri for uri, _ in listings}
+            for f in files.documentation_pages():
+                if f.src_uri in listing_uris:
+                    continue  # a tags listing shows every page's tags: always rendered
+                key = self.keys[f.src_uri] = page_key(fingerprint, f.src_uri, sources[f.src_uri])
+                entry = self.store.get(key)
+                if entry is not None and entry.uri == f.src_uri and all(
+                        (files.get_file_from_path(p) is not None) == found for p, found in entry.lookups.items()):
+                    self._replay(entry, f, config, files)
+            return True
+
+        def _replay(self, entry: CachedPage, file: Any, config: Any, files: Any) -> None:
+            """Skip the page in this build and stand its cached results in for its rendering."""
+            from mkdocs.structure.pages import Page
+            file.is_modified = _unmodified
+            page = file.page or Page(None, file, config)
+            if entry.tagged and page.markdown is None:
+                page.read_source(config)  # the tags plugin reads its front matter
+            page.present_anchor_ids = set(entry.anchors)
+            if entry.anchor_links is not None:
+                page.links_to_anchors = {files.get_file_from_path(p): v for p, v in entry.anchor_links.items()}
+            for name, level, message in entry.logs:
+                logging.getLogger(name).log(level, "%s", message)
+            entry.html = b""  # read again when written: 10,000 pages of HTML need not stay in memory
+            self.hits[file.src_uri] = entry
+            self.store.hits += 1
+
+    return _PageCache
+
+
+def _search_index(config: Any) -> Any:
+    """Material's search index being built, if search is on."""
+    found = _plugin_of(config, "material.plugins.search.plugin")
+    return getattr(found[0], "search_index", None) if found and found[0].config.enabled else None
+
+
+def _tags_property(config: Any) -> str:
+    """The front-matter key holding a page's tags."""
+    found = _plugin_of(config, "material.plugins.tags.plugin")
+    return found[0].config.tags_name_property if found else "tags"
+
+
+def _listing_directive(config: Any) -> str:
+    """The comment that places a tags listing in a page."""
+    found = _plugin_of(config, "material.plugins.tags.plugin")
+    return found[0].config.listings_directive if found else "material/tags"
+
+
+def _nav_signature(nav: Any, config: Any) -> Optional[list[Any]]:
+    """The navigation as every page renders it (titles, URLs), or None when a title is only known after rendering."""
+    def item(x: Any) -> Any:
+        if x.is_page:
+            if x.markdown is None:
+                x.read_source(config)
+            if "title" not in vars(x) and "title" not in x.meta:
+                raise LookupError(x.file.src_uri)
+            return ["page", x.title, x.url]
+        if x.is_section:
+            return ["section", x.title, [item(c) for c in x.children]]
+        return ["link", x.title, x.url]
+    try:
+        return [item(x) for x in nav.items]
+    except LookupError:
+        return None
+
+
+def _restore_tag_mappings(tags: Any, files: Any, hits: dict[str, CachedPage]) -> None:
+    """The tags plugin's page mappings in the order of a full build, the skipped pages' included."""
+    data = tags.mappings.data
+    rendered = dict(data)
+    data.clear()
+    for f in files.documentation_pages():
+        page = f.page
+        if page is None:
+            continue
+        if f.src_uri in hits:
+            if hits[f.src_uri].tagged and tags.filter(f):
+                tags.mappings.add(page, page.markdown or "")
+        elif page.url in rendered:
+            data[page.url] = rendered[page.url]
+
+
 # --- dealdocs build -------------------------------------------------------------------------------
 
 
@@ -172,7 +596,7 @@ class _Collect(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = _ANSI.sub("", record.getMessage()).strip()
-        page = re.search(r"'(kb/[^']+\.md)'", message)
+        page = re.search(r"'(kb/[^']+)'", message)
         path = f"content/{page.group(1)}" if page else self.source
         severity = ERROR if record.levelno >= logging.ERROR else WARNING
         self.findings.append(Finding(path, 1, severity, "site", message))
@@ -219,31 +643,62 @@ def _our_plugin(config: Any) -> DealdocsPlugin:
     return plugin
 
 
-def build_into(root: Path, pages: SitePages, as_of: date, site_dir: Path) -> list[Finding]:
-    """Run MkDocs on the generated pages into site_dir; MkDocs problems come back as findings."""
+def build_into(root: Path, pages: SitePages, as_of: date, site_dir: Path,
+               store: Optional[PageStore] = None) -> tuple[list[Finding], dict[str, str]]:
+    """Run MkDocs on the generated pages into site_dir; MkDocs problems come back as findings.
+
+    With a page store, unchanged pages are not rendered: the keys of their cached HTML come back by
+    output path (the caller writes them beside site_dir's files).
+    """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
     cfg_path = config_path(root)
     source = display_path(cfg_path, root) if cfg_path != DEFAULT_CONFIG else "<built-in>/mkdocs.yml"
     content = root / "content"
-    with tempfile.TemporaryDirectory(prefix="dealdocs-docs-") as empty, _mkdocs_logs(source) as logs, _build_date(as_of):
-        docs_dir = content if content.is_dir() else Path(empty)
+    cached: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="dealdocs-docs-") as docs, _mkdocs_logs(source) as logs, _build_date(as_of):
+        docs_dir = Path(docs)  # holds only content/kb (linked): MkDocs need not list the records
+        if (content / "kb").is_dir():
+            os.symlink((content / "kb").absolute(), docs_dir / "kb", target_is_directory=True)
         try:
             config = load_config(config_file=str(cfg_path), docs_dir=str(docs_dir.absolute()),
                                  site_dir=str(site_dir.absolute()))
             plugin = _our_plugin(config)
             plugin.prepare(root.absolute(), pages)
+            cache = _page_cache_plugin_class()(store, engine_fingerprint(root, cfg_path, config)) if store else None
+            if cache is not None:
+                config.plugins["dealdocs/page-cache"] = cache
             config.plugins.on_startup(command="build", dirty=False)
             try:
-                build(config)
+                with _page_logs(cache):
+                    build(config, dirty=cache is not None)
+                if cache is not None and cache.enabled and cache.files is not None:
+                    cached = {f.dest_uri: cache.keys[f.src_uri] for f in cache.files if f.src_uri in cache.hits}
             finally:
                 plugin.prepared = None
                 config.plugins.on_shutdown()
         except (MkDocsException, SystemExit, OSError) as exc:
             if not any(f.severity == ERROR for f in logs.findings):
                 logs.findings.append(Finding(source, 1, ERROR, "site", f"the knowledge base could not be built: {exc}"))
-    return logs.findings
+    return logs.findings, cached
+
+
+@contextlib.contextmanager
+def _page_logs(cache: Any) -> Iterator[None]:
+    """Record warnings by page for the page cache, and hide MkDocs' dirty-build warning."""
+    if cache is None:
+        yield
+        return
+    handler, hide = _PageLogs(cache), _HideDirtyWarning()
+    mkdocs_log, build_log = logging.getLogger("mkdocs"), logging.getLogger("mkdocs.commands.build")
+    mkdocs_log.addHandler(handler)
+    build_log.addFilter(hide)
+    try:
+        yield
+    finally:
+        mkdocs_log.removeHandler(handler)
+        build_log.removeFilter(hide)
 
 
 def extras_in(base: Path) -> Extras:
@@ -260,27 +715,75 @@ def extras_in(base: Path) -> Extras:
     return Extras(files, metrics if isinstance(metrics, dict) else None)
 
 
-def write_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str]) -> list[Finding]:
+def write_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], use_cache: bool = True,
+               contexts: Optional[list[tuple[Any, dict[str, Any]]]] = None) -> list[Finding]:
     """Build the knowledge base and copy it beside the other outputs (index.html, search/, …).
 
-    Call it after the other stages: it links the board PDFs and metrics it finds in the output.
+    Call it after the other stages: it links the board PDFs and metrics it finds in the output, and
+    reuses crc/index.json (and the CRC view models, when given) instead of computing them again.
+    Unchanged pages come from the page cache (.dealdocs-cache/site-pages/) unless use_cache is False.
     """
-    pages = site_pages(project, as_of, extras_in(writer.base), _index_rows(project, hashes))
-    findings: list[Finding] = []
+    with _lean_gc():
+        return _write_site(project, as_of, writer, hashes, use_cache, contexts)
+
+
+@contextlib.contextmanager
+def _lean_gc() -> Iterator[None]:
+    """Keep the garbage collector off the loaded project: with 10,000 CRCs, full collections cost seconds."""
+    import gc
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _written_index(writer: Any, project: Any, hashes: dict[str, str]) -> list[dict[str, Any]]:
+    """The rows of crc/index.json as the build wrote them, else computed."""
+    path = writer.base / "crc" / "index.json"
+    try:
+        rows = json.loads(path.read_bytes())
+        if isinstance(rows, list) and len(rows) == len(project.crcs):
+            return rows
+    except (OSError, ValueError):
+        pass
+    return _index_rows(project, hashes)
+
+
+def _write_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], use_cache: bool,
+                contexts: Optional[list[tuple[Any, dict[str, Any]]]]) -> list[Finding]:
+    """write_site() proper."""
+    pages = site_pages(project, as_of, extras_in(writer.base), _written_index(writer, project, hashes), contexts)
+    store = PageStore(project.root) if use_cache else None
     with tempfile.TemporaryDirectory(prefix="dealdocs-site-") as tmp:
         site_dir = Path(tmp) / "site"
-        findings += build_into(project.root, pages, as_of, site_dir)
-        if any(f.severity == ERROR for f in findings):
-            return findings
-        for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
-            rel = path.relative_to(site_dir).as_posix()
-            if rel in SKIPPED:
-                continue
-            if writer.path(rel).exists():
-                findings.append(Finding("<site>", 1, WARNING, "site", f"{rel} is already written by another output: "
-                                        "the knowledge-base copy was skipped"))
-                continue
-            writer.write(rel, path.read_bytes())
+        findings, cached = build_into(project.root, pages, as_of, site_dir, store)
+        if not any(f.severity == ERROR for f in findings):
+            findings += _copy_site(writer, site_dir, cached, store)
+    if store is not None:
+        log.info("site pages: %d from cache, %d rendered", store.hits, store.stored)
+    return findings
+
+
+def _copy_site(writer: Any, site_dir: Path, cached: dict[str, str], store: Optional[PageStore]) -> list[Finding]:
+    """Write what MkDocs built and the cached pages it skipped, by output path."""
+    findings: list[Finding] = []
+    files = {p.relative_to(site_dir).as_posix(): p for p in site_dir.rglob("*") if p.is_file()}
+    for rel in sorted(files.keys() | cached.keys()):
+        if rel in SKIPPED:
+            continue
+        if writer.path(rel).exists():
+            findings.append(Finding("<site>", 1, WARNING, "site", f"{rel} is already written by another output: "
+                                    "the knowledge-base copy was skipped"))
+            continue
+        data = store.html(cached[rel]) if store is not None and rel in cached else files[rel].read_bytes()
+        if data is None:
+            return findings + [Finding("<site>", 1, ERROR, "site", f"the cached page {rel} changed during the build "
+                                       "(.dealdocs-cache/site-pages/): build again")]
+        writer.write(rel, data)
     return findings
 
 

@@ -499,12 +499,12 @@ def test_board_pdfs_come_from_the_cache_when_nothing_changed(scratch_project: Sc
 
     def boom(*args, **kwargs):
         raise AssertionError("rendered again")
-    monkeypatch.setattr(board_render.BoardRenderer, "pdf", boom)
+    monkeypatch.setattr(board_render, "html_to_pdf", boom)
     assert board_render.write_board(project, when, Writer(tmp_path / "b"), only, use_cache=True) == []
     assert (tmp_path / "a/board/board.pdf").read_bytes() == (tmp_path / "b/board/board.pdf").read_bytes()
     scratch_project.write("templates/print.css", "@page { size: A5; }\n")      # a template change re-renders
-    with pytest.raises(AssertionError, match="rendered again"):
-        board_render.write_board(project, when, Writer(tmp_path / "c"), only, use_cache=True)
+    findings = board_render.write_board(project, when, Writer(tmp_path / "c"), only, use_cache=True, jobs=1)
+    assert [f.message for f in findings] == ["PDF rendering of board/board.html.j2 failed: rendered again"]
 
 
 REPO = Path(__file__).resolve().parents[1]
@@ -551,3 +551,159 @@ def test_elided_text_extracts_as_an_ellipsis(scratch_project: Scratch) -> None:
     board = text(pdfs["board.pdf"])
     assert "Compagnie Générale des" in board and "…" in board
     assert "Grand Sud-Est" not in board                             # cut off on the card, not hidden in the text
+
+
+# --- pages: rendered one by one, cached, joined ----------------------------------------------
+
+
+def paged_project(scratch: Scratch, n: int = 18) -> Scratch:
+    """n cards in one column: 3 pages of printable cards, 3 board pages."""
+    scratch.write("content/board.yaml", BOARD)
+    for i in range(n):
+        card(scratch, f"c{i:02}.yaml", id=f"C-{i:02}", account=f"Compte {i:02}")
+    return scratch
+
+
+def render_board(root: Path, out: Path, **options) -> dict[str, bytes]:
+    """All four board documents of a scratch project, with write_board's options."""
+    when = date.fromisoformat(AS_OF)
+    project = load_project(root, when)
+    assert board_render.write_board(project, when, Writer(out), **options) == []
+    return {p.name: p.read_bytes() for p in sorted((out / "board").glob("*.pdf"))}
+
+
+def counting_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the HTML of every page WeasyPrint renders (in this process: use jobs=1)."""
+    seen: list[str] = []
+    real = board_render.html_to_pdf
+
+    def spy(html: str, setup):
+        seen.append(html)
+        return real(html, setup)
+    monkeypatch.setattr(board_render, "html_to_pdf", spy)
+    return seen
+
+
+def test_split_pages_repeats_head_and_tail() -> None:
+    html = "<html><body>\n<!-- dealdocs:page --><p>1</p>\n<!-- dealdocs:page --><p>2</p>\n<!-- dealdocs:end -->\n</body></html>"
+    assert board_render.split_pages(html) == ["<html><body>\n<p>1</p>\n\n</body></html>",
+                                              "<html><body>\n<p>2</p>\n\n</body></html>"]
+    assert board_render.split_pages("<html><p>no marks</p></html>") == ["<html><p>no marks</p></html>"]
+
+
+def test_board_rows_are_packed_by_height() -> None:
+    cols = [{"title": "Prospects", "expedite": []}, {"title": "Offre", "expedite": []}]
+    plain, blocked = {"id": "A", "blocked": None}, {"id": "B", "blocked": {"since": "x"}}
+    pages = board_render.board_pages(cols, [[plain, None]] * 20)
+    assert [len(p["rows"]) for p in pages] == [7, 8, 5]              # the expedite lane takes a row on page 1
+    assert [p["number"] for p in pages] == [1, 2, 3] and [p["expedite"] for p in pages] == [True, False, False]
+    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, blocked]] * 14)] == [6, 6, 2]
+    cols[0]["expedite"] = [plain, plain]                                   # two expedite cards stack up
+    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, None]] * 8)] == [5, 3]
+    long = [{"title": "Négociation commerciale et juridique", "expedite": []}] * 6
+    assert board_render._titles_wrap(long) and not board_render._titles_wrap(cols)
+    assert [len(p["rows"]) for p in board_render.board_pages(long, [[plain] * 6] * 16)] == [7, 7, 2]
+    assert board_render.board_pages(cols, []) == [{"number": 1, "expedite": True, "rows": []}]
+
+
+@pytest.fixture(scope="module")
+def paged_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
+    """A project of 18 cards rendered once, in 2 worker processes, with its page cache kept."""
+    scratch = paged_project(Scratch(tmp_path_factory.mktemp("paged") / "repo"))
+    return scratch.root, render_board(scratch.root, scratch.root.parent / "out", use_cache=True, jobs=2)
+
+
+@pytest.fixture
+def paged(paged_repo: tuple[Path, dict[str, bytes]]) -> dict[str, bytes]:
+    return paged_repo[1]
+
+
+@pytest.fixture
+def warm(paged_repo: tuple[Path, dict[str, bytes]], tmp_path: Path) -> Scratch:
+    """A copy of the paged project, its cache warm."""
+    import shutil
+    shutil.copytree(paged_repo[0], tmp_path / "repo")
+    scratch = Scratch.__new__(Scratch)
+    scratch.root = tmp_path / "repo"
+    return scratch
+
+
+def test_joined_pdfs_keep_every_page_in_order(paged: dict[str, bytes]) -> None:
+    cards = [page.extract_text() for page in reader(paged["cards.pdf"]).pages]
+    assert len(cards) == 3
+    for i in range(18):
+        assert f"Compte {i:02}" in cards[i // board_render.CARDS_PER_PAGE]
+    assert cards[2].count("COMPTE / CONTACT") == 6                      # 2 cards and 6 blank ones
+    board = [page.extract_text().replace("\u00a0", " ") for page in reader(paged["board.pdf"]).pages]
+    assert len(board) == 3
+    for number, page in enumerate(board, 1):
+        assert f"{number} / 3" in page and "OFFRE ENVOYÉE" in page and "WIP 18/2" in page and "Légende" in page
+    assert "EXPEDITE" in board[0] and "EXPEDITE" not in board[1]
+    assert sorted(re.findall(r"Compte \d\d", "\n".join(board))) == [f"Compte {i:02}" for i in range(18)]
+    assert [len(reader(paged[n]).pages) for n in ("banners.pdf", "labels.pdf")] == [2, 2]
+
+
+def test_joined_pdfs_have_the_documents_metadata_and_no_random_id(paged: dict[str, bytes]) -> None:
+    for name, data in paged.items():
+        pdf = reader(data)
+        assert pdf.metadata["/CreationDate"].startswith("D:20251024"), name
+        assert pdf.metadata["/Producer"].startswith("WeasyPrint"), name
+        assert "/ID" not in pdf.trailer, name
+        assert pdf.trailer["/Root"]["/Lang"] == "fr", name
+    parts = [board_render.split_pages(f"<!-- dealdocs:page -->{i}<!-- dealdocs:end -->")[0] for i in "12"]
+    assert parts == ["1", "2"]
+    again = board_render.join_pdfs([paged["banners.pdf"], paged["labels.pdf"]])
+    assert again == board_render.join_pdfs([paged["banners.pdf"], paged["labels.pdf"]])
+    assert len(reader(again).pages) == 4
+
+
+def test_one_card_edited_re_renders_only_its_page_and_matches_a_cold_build(
+        warm: Scratch, paged: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    card(warm, "c09.yaml", id="C-09", account="Compte 09", notes="Besoin SSO urgent.")
+    rendered = counting_renders(monkeypatch)
+    after = render_board(warm.root, tmp_path / "b", use_cache=True, jobs=1)
+    assert len(rendered) == 1 and "Besoin SSO urgent." in rendered[0]   # notes are on the printable card only
+    assert after["board.pdf"] == paged["board.pdf"] and after["cards.pdf"] != paged["cards.pdf"]
+    assert "Besoin SSO urgent." in reader(after["cards.pdf"]).pages[1].extract_text()
+    monkeypatch.undo()
+    cold = render_board(warm.root, tmp_path / "c", use_cache=False, jobs=2)
+    assert cold == after                                       # the page cache and the workers are invisible
+
+
+def test_a_changed_amount_re_renders_the_pages_that_show_it(warm: Scratch, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    card(warm, "c17.yaml", id="C-17", account="Compte 17", amount="31000")
+    rendered = counting_renders(monkeypatch)
+    after = render_board(warm.root, tmp_path / "b", use_cache=True, jobs=1)
+    assert len(rendered) == 4                          # every board page (the totals changed) and its card page
+    assert "31 k€" in text(after["cards.pdf"]) and "31 k€" in text(after["board.pdf"])
+
+
+def test_a_corrupted_page_in_the_cache_is_rendered_again(warm: Scratch, paged: dict[str, bytes], tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    for entry in (warm.root / ".dealdocs-cache").rglob("*.bin"):
+        entry.write_bytes(entry.read_bytes()[:-7] + b"garbage")
+    rendered = counting_renders(monkeypatch)
+    assert render_board(warm.root, tmp_path / "b", use_cache=True, jobs=1, only=["board/labels.pdf"]) == \
+        {"labels.pdf": paged["labels.pdf"]}
+    assert len(rendered) == 2
+
+
+def test_every_board_page_fits_on_one_sheet(tmp_path: Path) -> None:
+    """Two-line column titles, blocked cards and a stack of expedite cards: the packing never overflows."""
+    scratch = Scratch(tmp_path / "repo")
+    scratch.write("content/board.yaml", BOARD.replace("title: Offre envoyée,", "title: Offre envoyée au client final,")
+                  .replace("title: Négociation,", "title: Négociation commerciale et juridique,"))
+    for i in range(21):
+        extra = {"class": "expedite"} if i < 3 else {}
+        blocked = ("last_action: 2025-10-22\nblocked: {since: 2025-10-20, cause: Attente DPA juridique}"
+                   if i % 2 else "last_action: 2025-10-22")
+        card(scratch, f"w{i:02}.yaml", id=f"W-{i:02}", account=f"Compte {i:02}",
+             column=["prospects", "proposal", "negotiation"][i % 3],
+             replace={"last_action: 2025-10-22": blocked}, **extra)
+    project = load_project(scratch.root, date.fromisoformat(AS_OF))
+    context = board_render.board_context(project.board, project.cards, date.fromisoformat(AS_OF))
+    pdfs = render(scratch.root, tmp_path / "out", "board.pdf")
+    assert len(reader(pdfs["board.pdf"]).pages) == len(context["board_pages"]) == 2
+    words = text(pdfs["board.pdf"])
+    assert all(f"Compte {i:02}" in words for i in range(21))

@@ -305,6 +305,20 @@ def test_board_and_metrics_degrade_gracefully_when_absent(scratch_project: Scrat
     assert "Indicateurs non calculés" in metrics
 
 
+def test_kb_file_linked_out_of_the_repository_is_refused(scratch_project: Scratch, tmp_path: Path) -> None:
+    from generator.project import load_project
+    from generator.site import write_site
+    write_project(scratch_project)
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"SECRET")
+    (scratch_project.root / "content/kb/objections/schema.png").symlink_to(secret)
+    writer = Writer(tmp_path / "out")
+    findings = write_site(load_project(scratch_project.root, AS_OF), AS_OF, writer, {})
+    hits = [f for f in findings if "outside the repository" in f.message]
+    assert [(f.path, f.severity) for f in hits] == [("content/kb/objections/schema.png", "error")]
+    assert not any(b"SECRET" in p.read_bytes() for p in writer.base.rglob("*") if p.is_file())
+
+
 def test_user_mkdocs_yml_and_template_overrides(scratch_project: Scratch, tmp_path: Path) -> None:
     write_project(scratch_project)
     scratch_project.write("mkdocs.yml", """\
@@ -359,6 +373,129 @@ def test_repository_config_matches_builtin_default() -> None:
     own.pop("hooks")
     own["extra"].pop("dealdocs")
     assert own == builtin
+
+
+# --- the page cache ----------------------------------------------------------------------------
+
+
+def site_files(out: Path) -> dict[str, bytes]:
+    """Every file the site stage wrote, by path (the other stages' outputs left out)."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.relative_to(out).parts[0] not in ("crc", "board", "metrics")}
+
+
+def site_only(root: Path, out: Path, caplog: pytest.LogCaptureFixture, use_cache: bool = True) -> tuple[dict, list, str]:
+    """Run only the site stage into out: (files, findings, the cache's log line)."""
+    import logging
+    from generator.project import load_project
+    from generator.site import write_site
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="generator.site"):
+        findings = write_site(load_project(root, AS_OF), AS_OF, Writer(out), {}, use_cache=use_cache)
+    assert not [f for f in findings if f.severity == "error"], [f.format() for f in findings]
+    stats = " ".join(r.getMessage() for r in caplog.records if r.getMessage().startswith("site pages:"))
+    return site_files(out), sorted(f.format() for f in findings), stats
+
+
+def cache_entries(root: Path) -> list[Path]:
+    return sorted((root / ".dealdocs-cache" / "site-pages").rglob("*.page"))
+
+
+def test_warm_build_is_byte_identical_to_cold(site: tuple[Path, list], tmp_path: Path) -> None:
+    out, findings = site  # the module's build filled the page cache
+    root = out.parent
+    assert len(cache_entries(root)) > 10
+    warm = build(root, tmp_path / "warm", AS_OF)
+    assert site_files(tmp_path / "warm") == site_files(out)
+    assert (tmp_path / "warm" / "manifest.json").read_bytes() == (out / "manifest.json").read_bytes()
+    assert warm.findings == findings  # the warnings of the pages it skipped are replayed
+    assert any("images.example.com" in f.message for f in warm.findings)
+
+
+def test_edited_crc_re_renders_exactly_its_pages(scratch_project: Scratch, tmp_path: Path,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    write_project(scratch_project)
+    before, _, stats = site_only(scratch_project.root, tmp_path / "a", caplog)
+    assert stats.startswith("site pages: 0 from cache")
+    acme = scratch_project.root / "content/crc/acme.yaml"
+    acme.write_text(acme.read_text(encoding="utf-8").replace(
+        "Qualifier le besoin SSO", "Qualifier précisément le besoin SSO"), encoding="utf-8")
+    after, findings, stats = site_only(scratch_project.root, tmp_path / "b", caplog)
+    changed = sorted(k for k in after if after[k] != before.get(k))
+    assert changed == [f"exemplaires/{EXEMPLARY}.html", "opportunites/opp-2025-014.html",
+                       "search/search_index.js", "search/search_index.json"]
+    # those two pages are rendered again, and the tags listing (always rendered: it shows every page's tags)
+    pages = [k for k in after if k.endswith(".html") and k != "404.html"]
+    assert stats == f"site pages: {len(pages) - 3} from cache, 2 rendered"
+    cold, cold_findings, _ = site_only(scratch_project.root, tmp_path / "c", caplog, use_cache=False)
+    assert after == cold and findings == cold_findings
+    index = json.loads(after["search/search_index.json"])
+    assert any("Qualifier précisément le besoin SSO" in d["text"] for d in index["docs"])
+
+
+def test_corrupted_or_misfiled_cache_entries_are_rebuilt(scratch_project: Scratch, tmp_path: Path,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    write_project(scratch_project)
+    cold, _, _ = site_only(scratch_project.root, tmp_path / "a", caplog)
+    entries = cache_entries(scratch_project.root)
+    flipped, truncated, misfiled = entries[0], entries[1], entries[2]
+    data = bytearray(flipped.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    flipped.write_bytes(bytes(data))
+    truncated.write_bytes(truncated.read_bytes()[:100])
+    misfiled.write_bytes(entries[3].read_bytes())  # a valid entry of another page under this key
+    warm, _, stats = site_only(scratch_project.root, tmp_path / "b", caplog)
+    assert warm == cold
+    assert stats.endswith(" 3 rendered")
+    assert sum("corrupted site cache entry" in r.getMessage() for r in caplog.records) == 3
+    again, _, stats = site_only(scratch_project.root, tmp_path / "c", caplog)
+    assert again == cold and stats.endswith(" 0 rendered")  # the rebuilt entries were stored again
+
+
+def test_cache_entry_changed_during_the_build_fails_it(scratch_project: Scratch, tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.project import load_project
+    from generator.site import PageStore, write_site
+    write_project(scratch_project)
+    site_only(scratch_project.root, tmp_path / "a", caplog)
+    monkeypatch.setattr(PageStore, "html", lambda self, key: None)  # as if rewritten after it was verified
+    findings = write_site(load_project(scratch_project.root, AS_OF), AS_OF, Writer(tmp_path / "b"), {})
+    assert [f.severity for f in findings if "changed during the build" in f.message] == ["error"]
+
+
+def test_cached_page_links_are_checked_again(scratch_project: Scratch, tmp_path: Path,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    write_project(scratch_project)
+    image = scratch_project.root / "content/kb/objections/schema.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n")
+    prix = scratch_project.root / "content/kb/objections/prix.md"
+    prix.write_text(prix.read_text(encoding="utf-8") + "\n![Schéma](schema.png)\n", encoding="utf-8")
+    _, findings, _ = site_only(scratch_project.root, tmp_path / "a", caplog)
+    assert not any("schema.png" in f for f in findings)
+    image.unlink()  # the page's Markdown is unchanged, its link target is gone
+    warm, findings, stats = site_only(scratch_project.root, tmp_path / "b", caplog)
+    assert any("content/kb/objections/prix.md" in f and "schema.png" in f for f in findings), findings
+    assert stats.endswith(" 1 rendered")
+    cold, cold_findings, _ = site_only(scratch_project.root, tmp_path / "c", caplog, use_cache=False)
+    assert warm == cold and findings == cold_findings
+
+
+def test_sample_repository_builds_the_same_warm_and_cold(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    if not (ROOT / "content" / "crc").is_dir():
+        pytest.skip("the repository's sample content is not here")
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "content", root / "content")
+    for name in ("crc.lock", "mkdocs.yml"):
+        if (ROOT / name).is_file():
+            shutil.copy(ROOT / name, root / name)
+    config = root / "mkdocs.yml"  # the hook lives in the package: the built-in plugin stands in for it
+    config.write_text(re.sub(r"(?m)^hooks:\n(  - .*\n)+", "", config.read_text(encoding="utf-8")), encoding="utf-8")
+    first, first_findings, _ = site_only(root, tmp_path / "first", caplog)
+    warm, warm_findings, stats = site_only(root, tmp_path / "warm", caplog)
+    cold, cold_findings, _ = site_only(root, tmp_path / "cold", caplog, use_cache=False)
+    assert first == warm == cold and first_findings == warm_findings == cold_findings
+    assert stats.endswith(" 0 rendered")
 
 
 # --- pure page functions ---------------------------------------------------------------------

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
+import os
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence, TypeVar
@@ -36,6 +39,21 @@ BANNERS_PER_PAGE = 4    # A6 portrait, 2 × 2
 LABELS_PER_PAGE = 14    # 105 × 42.4 mm, 2 × 7
 TICKETS_PER_PAGE = 6    # 105 × 99 mm, 2 × 3
 CARDS_PER_PAGE = 8      # 105 × 74.25 mm (A7), 2 × 4
+
+# Board page geometry in mm, in step with print.css: the generator packs the card rows into pages itself.
+BOARD_ROOM_MM = 192.0 - 29.6 - 0.3  # A4 landscape less its margins, the headers (one-line column titles), slack
+BOARD_TITLE_LINE_MM = 4.7           # a column title's second line
+BOARD_WIDTH_MM = 285.0              # the table's width; a column head has 3.4 mm of padding and borders
+TITLE_MM_PER_EM = 11.5 * 25.4 / 72  # column titles: DejaVu Sans Bold 11.5 pt, upper case
+TITLE_EM = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 /-'.,:&()",
+                    (.774, .762, .734, .83, .683, .683, .821, .837, .372, .372, .775, .637, .995, .837, .85, .733,
+                     .85, .77, .72, .682, .812, .774, 1.103, .771, .724, .725) + (.696,) * 10
+                    + (.348, .365, .415, .306, .38, .38, .4, .872, .457, .457)))
+BOARD_CARD_MM = 19.4            # a card; its cell adds BOARD_ROW_PADDING_MM
+BOARD_BLOCKED_CARD_MM = 22.6
+BOARD_ROW_PADDING_MM = 0.8
+BOARD_LANE_MM = 3.9 + 0.8 + 0.5  # the expedite lane: its title, and its cell's padding and border
+BOARD_LANE_MIN_MM = 6.0
 
 CLASS_RANK = {"expedite": 0, "fixed-date": 1, "partner": 2, "standard": 3}
 DEFAULT_CLASS_TITLES = {"standard": "Standard", "fixed-date": "Fixed Date", "expedite": "Expedite",
@@ -280,6 +298,38 @@ def board_rows(columns: list[dict[str, Any]]) -> list[list[Optional[dict[str, An
     return [[c[i] if i < len(c) else None for c in cells] for i in range(depth)]
 
 
+def _titles_wrap(columns: list[dict[str, Any]]) -> bool:
+    """Whether a column title may take two lines (its width estimated from the font, unknown letters 1 em)."""
+    room = BOARD_WIDTH_MM / max(len(columns), 1) - 3.4 - 1.0
+    for col in columns:
+        letters = unicodedata.normalize("NFD", str(col["title"]).upper())
+        width = sum(TITLE_EM.get(c, 1.0) for c in letters if not unicodedata.combining(c))
+        if width * TITLE_MM_PER_EM > room:
+            return True
+    return False
+
+
+def _card_mm(view: dict[str, Any]) -> float:
+    """The printed height of a card on the board."""
+    return BOARD_BLOCKED_CARD_MM if view.get("blocked") else BOARD_CARD_MM
+
+
+def board_pages(columns: list[dict[str, Any]], rows: list[list[Optional[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    """The rows packed into A4 landscape pages by their printed height; the first page holds the expedite lane."""
+    stacked = [sum(_card_mm(v) for v in c["expedite"]) for c in columns]
+    full = BOARD_ROOM_MM - (BOARD_TITLE_LINE_MM if _titles_wrap(columns) else 0.0)
+    room = full - BOARD_LANE_MM - max([BOARD_LANE_MIN_MM] + stacked)
+    pages: list[list[list[Optional[dict[str, Any]]]]] = [[]]
+    for row in rows:
+        height = max([_card_mm(v) for v in row if v is not None] + [0.0]) + BOARD_ROW_PADDING_MM
+        if pages[-1] and height > room:
+            pages.append([])
+            room = full
+        pages[-1].append(row)
+        room -= height
+    return [{"number": i + 1, "expedite": i == 0, "rows": page} for i, page in enumerate(pages)]
+
+
 def legend(board: Board, language: str = "fr") -> dict[str, Any]:
     """Service classes, markers and traffic-light thresholds shown under the board."""
     lab = LABELS.get(language, LABELS["fr"])
@@ -304,6 +354,7 @@ def board_context(board: Board, docs: list[CardDoc], as_of: date, language: str 
     lab = LABELS.get(language, LABELS["fr"])
     cards = [d.card for d in sorted(docs, key=lambda d: (d.card.id, d.source.path))]
     columns = column_views(cards, board, as_of, language)
+    rows = board_rows(columns)
     active = sorted((c for c in cards if c.active),
                     key=lambda c: (board.index(c.column), card_sort_key(c)))
     active_views = [card_view(c, board, as_of, language) for c in active]
@@ -322,7 +373,8 @@ def board_context(board: Board, docs: list[CardDoc], as_of: date, language: str 
         "as_of": full_date(as_of, language),
         "as_of_iso": as_of.isoformat(),
         "columns": columns,
-        "rows": board_rows(columns),
+        "rows": rows,
+        "board_pages": board_pages(columns, rows),
         "expedite_count": sum(len(c["expedite"]) for c in columns),
         "closed": closed_summary(cards, language),
         "stats": {"active": len(active), "weighted": short_amount(weighted, language) or "0\u00a0€",
@@ -424,15 +476,143 @@ def fix_ellipsis_text(document: Any, pdf: Any) -> None:
             lines[:] = [_cmap_entry(line) if isinstance(line, bytes) else line for line in lines]
 
 
-def html_to_pdf(html: str, css: str, base_dir: Path, roots: Sequence[Path]) -> bytes:
-    """One WeasyPrint pass; the metadata dates come from the HTML, so output is deterministic."""
-    import weasyprint  # heavy import kept off the check path
+# --- pages: rendered one by one, cached by their HTML, joined ---------------------------
 
-    fetcher = url_fetcher(roots)
-    base_url = base_dir.resolve().as_uri() + "/"
-    doc = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-    sheet = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=fetcher)
-    return doc.write_pdf(stylesheets=[sheet], finisher=fix_ellipsis_text)
+#: A print template marks each printed page with PAGE_MARK and the end of the last one with END_MARK; each
+#: page is then rendered as its own document (the HTML before the first mark and after the end repeated).
+PAGE_MARK = "<!-- dealdocs:page -->"
+END_MARK = "<!-- dealdocs:end -->"
+
+
+def split_pages(html: str) -> list[str]:
+    """One standalone HTML document per marked page, or the whole document when the template marks none."""
+    if PAGE_MARK not in html or END_MARK not in html:
+        return [html]
+    body, tail = html.rsplit(END_MARK, 1)
+    head, *pages = body.split(PAGE_MARK)
+    return [head + page + tail for page in pages] or [html]
+
+
+@dataclass(frozen=True)
+class PrintSetup:
+    """What turns print HTML into PDF, in any process: the stylesheet and the folders WeasyPrint may read."""
+
+    css: str
+    base_dir: str
+    roots: tuple[str, ...]
+
+    @property
+    def base_url(self) -> str:
+        """The URL relative links resolve against: the stylesheet's folder."""
+        return Path(self.base_dir).resolve().as_uri() + "/"
+
+
+_prepared: dict[Any, Any] = {}
+_UA_NOTES = re.compile(r"^::(footnote-call|footnote-marker|note-call|note-marker|note-callback) \{[^}]*\}$", re.M)
+
+
+def _prepared_setup(setup: PrintSetup) -> tuple[Any, Any, Any]:
+    """The parsed stylesheet, font configuration and URL fetcher of a setup, once per process."""
+    if setup not in _prepared:
+        import weasyprint  # heavy import kept off the check path
+        from weasyprint.text.fonts import FontConfiguration
+
+        fonts = FontConfiguration()
+        fetcher = url_fetcher([Path(r) for r in setup.roots])
+        sheet = weasyprint.CSS(string=setup.css, base_url=setup.base_url, url_fetcher=fetcher, font_config=fonts)
+        _prepared.pop(next((k for k in _prepared if isinstance(k, PrintSetup)), None), None)
+        _prepared[setup] = (sheet, fonts, fetcher)
+    return _prepared[setup]
+
+
+def _html_class() -> Any:
+    """weasyprint.HTML whose user-agent stylesheet gives ::marker to list items only and drops footnote calls.
+
+    WeasyPrint's own stylesheet styles those pseudo-elements on every element, which costs a fifth of the
+    cascade of a board page for nothing (the print templates have no footnotes; only list items have markers):
+    the PDF is the same. Plain weasyprint.HTML when this WeasyPrint does not lend itself to it.
+    """
+    if "html" not in _prepared:
+        import weasyprint
+
+        _prepared["html"] = weasyprint.HTML
+        try:
+            from importlib.resources import files
+
+            from weasyprint.css.counters import CounterStyle
+            text = (files("weasyprint.css") / "html5_ua.css").read_text("utf-8")
+            trimmed = _UA_NOTES.sub("", text.replace("\n::marker {", "\nli::marker {"))
+            if hasattr(weasyprint.HTML, "_ua_stylesheets") and not re.search(r"^::", trimmed, re.M):
+                sheet = weasyprint.CSS(string=trimmed, counter_style=CounterStyle())
+
+                class PrintHTML(weasyprint.HTML):  # type: ignore[misc, name-defined]
+                    def _ua_stylesheets(self, forms: bool = False) -> Any:
+                        return super()._ua_stylesheets(forms) if forms else [sheet]
+                _prepared["html"] = PrintHTML
+        except Exception as exc:  # pragma: no cover - another WeasyPrint layout
+            log.debug("WeasyPrint's user-agent stylesheet is used as is: %s", exc)
+    return _prepared["html"]
+
+
+def html_to_pdf(html: str, setup: PrintSetup) -> bytes:
+    """One WeasyPrint pass; the metadata dates come from the HTML, so output is deterministic."""
+    sheet, fonts, fetcher = _prepared_setup(setup)
+    doc = _html_class()(string=html, base_url=setup.base_url, url_fetcher=fetcher)
+    return doc.write_pdf(stylesheets=[sheet], font_config=fonts, finisher=fix_ellipsis_text)
+
+
+def _render_safe(job: tuple[PrintSetup, str]) -> tuple[Optional[bytes], str]:
+    """PDF bytes, or the error message (a worker must not die on a broken template)."""
+    try:
+        return html_to_pdf(job[1], job[0]), ""
+    except Exception as exc:  # WeasyPrint raises many kinds on broken HTML/CSS
+        return None, str(exc) or type(exc).__name__
+
+
+def render_pages(setup: PrintSetup, pages: Sequence[str], workers: int = 1) -> list[tuple[Optional[bytes], str]]:
+    """Each HTML page as PDF bytes (or an error message), in worker processes when there is enough to share."""
+    if workers <= 1 or len(pages) < 2:
+        return [_render_safe((setup, html)) for html in pages]
+    import weasyprint  # noqa: F401  imported once here, inherited by forked workers
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    results: list[Optional[tuple[Optional[bytes], str]]] = [None] * len(pages)
+    order = sorted(range(len(pages)), key=lambda i: (-len(pages[i]), i))  # the biggest first: even finish
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(pages))) as pool:
+            futures = [(i, pool.submit(_render_safe, (setup, pages[i]))) for i in order]
+            for i, future in futures:
+                results[i] = future.result()
+    except (BrokenProcessPool, OSError) as exc:
+        log.warning("print worker processes failed (%s); rendering in this process", exc)
+    return [r if r is not None else _render_safe((setup, pages[i])) for i, r in enumerate(results)]
+
+
+def join_pdfs(parts: Sequence[bytes]) -> bytes:
+    """The pages of several PDFs as one document, with the first one's metadata and language; deterministic."""
+    if len(parts) == 1:
+        return parts[0]
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
+    readers = [PdfReader(io.BytesIO(data)) for data in parts]
+    writer = PdfWriter()
+    writer.pdf_header = readers[0].pdf_header
+    for reader in readers:
+        writer.append(reader)
+    writer.add_metadata(dict(readers[0].metadata or {}))
+    lang = readers[0].trailer["/Root"].get("/Lang")
+    if lang is not None:
+        writer.root_object[NameObject("/Lang")] = lang
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def page_key(html: str, fingerprint: str) -> str:
+    """The cache key of one printed page: its HTML, the templates and stylesheet, the renderer versions."""
+    return hashlib.sha256(f"board-page|{fingerprint}|".encode() + html.encode("utf-8")).hexdigest()
 
 
 class BoardRenderer:
@@ -444,11 +624,10 @@ class BoardRenderer:
         css_path = template_path(root, STYLESHEET)
         self.css_display = display_path(css_path, root)
         try:
-            self.css = css_path.read_text(encoding="utf-8")
+            css = css_path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise RenderError(self.css_display, f"cannot read the print stylesheet: {exc}") from None
-        self.base_dir = css_path.parent
-        self.roots = allowed_roots(root)
+        self.setup = PrintSetup(css, str(css_path.parent), tuple(str(r) for r in allowed_roots(root)))
 
     def html(self, name: str, context: dict[str, Any]) -> str:
         """Render one print template to HTML."""
@@ -464,13 +643,17 @@ class BoardRenderer:
         except jinja2.TemplateError as exc:
             raise RenderError(shown, f"template error: {exc}") from None
 
-    def pdf(self, name: str, context: dict[str, Any]) -> bytes:
-        """Render one print template to PDF bytes."""
-        html = self.html(name, context)
-        try:
-            return html_to_pdf(html, self.css, self.base_dir, self.roots)
-        except Exception as exc:  # WeasyPrint raises many kinds on broken HTML/CSS
-            raise RenderError(self.css_display, f"PDF rendering of {name} failed: {exc}") from None
+    def pdf(self, name: str, context: dict[str, Any], workers: int = 1) -> bytes:
+        """Render one print template to PDF bytes, page by page (no cache)."""
+        results = render_pages(self.setup, split_pages(self.html(name, context)), workers)
+        return join_pdfs(self.checked(name, results))
+
+    def checked(self, name: str, results: Sequence[tuple[Optional[bytes], str]]) -> list[bytes]:
+        """The rendered pages of one document, or the RenderError of its first failed page."""
+        for data, error in results:
+            if data is None:
+                raise RenderError(self.css_display, f"PDF rendering of {name} failed: {error}")
+        return [data for data, _ in results if data is not None]
 
 
 def templates_fingerprint(root: Optional[Path]) -> str:
@@ -491,19 +674,33 @@ def templates_fingerprint(root: Optional[Path]) -> str:
 
 
 def cache_key(name: str, context: dict[str, Any], fingerprint: str) -> str:
-    """The cache key of one board document: its view model and the templates."""
+    """The cache key of one whole board document: its view model and the templates."""
     payload = json.dumps([name, context, fingerprint], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+@dataclass
+class _Document:
+    """One board document whose pages are not all in the cache yet."""
+
+    out: str
+    name: str
+    keys: list[str]        # the cache keys that will hold the joined document
+    page_keys: list[str]
+
+
 def write_board(project: Any, as_of: date, writer: Any, only: Optional[Iterable[str]] = None,
-                use_cache: bool = False, headline: Optional[dict[str, Any]] = None) -> list[Finding]:
-    """board/board.pdf, banners.pdf, labels.pdf and cards.pdf (or `only` those paths); findings for what failed."""
+                use_cache: bool = False, headline: Optional[dict[str, Any]] = None,
+                jobs: Optional[int] = None) -> list[Finding]:
+    """board/board.pdf, banners.pdf, labels.pdf and cards.pdf (or `only` those paths); findings for what failed.
+
+    Each document's pages are rendered one by one, in `jobs` worker processes (default: one per core), cached
+    by their HTML, and joined: an edited card re-renders only the pages that show it differently.
+    """
     if project.board is None:
         return []
     from ..documents import Cache
     wanted = set(DOCUMENTS if only is None else only)
-    findings: list[Finding] = []
     try:
         renderer = BoardRenderer(project.root)
     except RenderError as exc:
@@ -511,17 +708,64 @@ def write_board(project: Any, as_of: date, writer: Any, only: Optional[Iterable[
     context = board_context(project.board, project.cards, as_of, project.settings.language, headline)
     cache = Cache(project.root, enabled=use_cache)
     fingerprint = templates_fingerprint(project.root) if use_cache else ""
+    findings: list[Finding] = []
+    missing: list[_Document] = []
+    pages: dict[str, str] = {}  # page key → HTML
     for out, name in DOCUMENTS.items():
         if out not in wanted:
             continue
-        key = cache_key(name, context, fingerprint)
-        cached = cache.get(key)
+        keys = [cache_key(name, context, fingerprint)]  # by view model: no need to render the template
+        data = _cached(cache, keys[0], out)
+        if data is None:
+            try:
+                html = split_pages(renderer.html(name, context))
+            except RenderError as exc:
+                findings.append(Finding(exc.template, exc.line, ERROR, "", exc.message))
+                continue
+            page_keys = [page_key(h, fingerprint) for h in html]
+            pages.update(zip(page_keys, html))
+            keys.append(hashlib.sha256("|".join([out] + page_keys).encode()).hexdigest())  # by its pages
+            data = _cached(cache, keys[1], out)
+            if data is None:
+                missing.append(_Document(out, name, keys, page_keys))
+                continue
+            cache.put(keys[0], {out: data})
+        writer.write(out, data)
+    return findings + _render_missing(missing, pages, renderer, cache, writer, jobs)
+
+
+def _cached(cache: Any, key: str, name: str) -> Optional[bytes]:
+    """The file `name` of a cache entry, if the entry is there and sound."""
+    files = cache.get(key)
+    return files.get(name) if files else None
+
+
+def _render_missing(documents: list[_Document], pages: dict[str, str], renderer: BoardRenderer, cache: Any,
+                    writer: Any, jobs: Optional[int]) -> list[Finding]:
+    """Render the pages of `documents` not in the cache (in worker processes), join and write each document."""
+    done: dict[str, tuple[Optional[bytes], str]] = {}
+    todo = []
+    for key in dict.fromkeys(k for doc in documents for k in doc.page_keys):
+        data = _cached(cache, key, "page.pdf")
+        if data is not None:
+            done[key] = (data, "")
+        else:
+            todo.append(key)
+    workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    for key, result in zip(todo, render_pages(renderer.setup, [pages[k] for k in todo], workers)):
+        done[key] = result
+        if result[0] is not None:
+            cache.put(key, {"page.pdf": result[0]})
+    if documents:
+        log.info("board: %d pages rendered, %d from the cache", len(todo), len(done) - len(todo))
+    findings = []
+    for doc in documents:
         try:
-            data = cached[out] if cached and out in cached else renderer.pdf(name, context)
+            data = join_pdfs(renderer.checked(doc.name, [done[k] for k in doc.page_keys]))
         except RenderError as exc:
             findings.append(Finding(exc.template, exc.line, ERROR, "", exc.message))
             continue
-        if cached is None:
-            cache.put(key, {out: data})
-        writer.write(out, data)
+        for key in doc.keys:
+            cache.put(key, {doc.out: data})
+        writer.write(doc.out, data)
     return findings
