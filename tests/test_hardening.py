@@ -33,6 +33,19 @@ NAME = "CRC-2025-09-19-ACME-v1.0"
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def crc_stages_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the CRC documents and the pipeline: in-process builds skip the slow board,
+    metrics and site stages (the subprocess builds below run every stage)."""
+    import generator.metrics
+    import generator.outputs
+    import generator.site
+    for target, name in ((generator.outputs, "write_board"), (generator.outputs, "write_metrics"),
+                         (generator.site, "write_site")):
+        monkeypatch.setattr(target, name, lambda *args, **kwargs: [], raising=False)
+    monkeypatch.setattr(generator.metrics, "from_project", lambda *args, **kwargs: None, raising=False)
+
+
 def check(run_cli, scratch: Scratch) -> tuple[int, list[dict]]:
     code, out, err = run_cli("check", "--root", str(scratch.root), "--format", "json", "--as-of", AS_OF)
     assert "Traceback" not in out + err
