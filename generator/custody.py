@@ -125,7 +125,14 @@ def write_atomic(path: Path, text: str, overwrite: bool = True) -> None:
         if overwrite:
             os.replace(tmp, path)
         else:
-            os.link(tmp, path)  # fails if path exists: no race with another writer
+            try:
+                os.link(tmp, path)  # fails if path exists: no race with another writer
+            except FileExistsError:
+                raise
+            except OSError:  # a file system without hard links
+                if path.exists():
+                    raise FileExistsError(str(path)) from None
+                os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
     _sync_dir(path.parent)

@@ -1,9 +1,7 @@
 """New CRC files from a type's skeleton, and amendments (next version beside the file)."""
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Optional
@@ -223,20 +221,9 @@ def _amended_text(text: str, expected: dict) -> str:
 
 
 def _create(path: Path, text: str) -> None:
-    """Create a file atomically, refusing to overwrite (hard link of a complete temporary file)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Create a file atomically, refusing to overwrite (even a file created meanwhile)."""
+    from .custody import write_atomic
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            raise AmendError(f"{path} already exists: not overwritten") from None
-        except OSError:  # a file system without hard links
-            if path.exists():
-                raise AmendError(f"{path} already exists: not overwritten") from None
-            os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        write_atomic(path, text, overwrite=False)
+    except FileExistsError:
+        raise AmendError(f"{path} already exists: not overwritten") from None
