@@ -72,9 +72,9 @@ def crc_contexts(project: Project) -> list[tuple[CrcDoc, dict[str, Any]]]:
     return out
 
 
-def crc_jobs(project: Project) -> list[Job]:
+def crc_jobs(project: Project, items: Optional[list[tuple[CrcDoc, dict[str, Any]]]] = None) -> list[Job]:
     """One render job per CRC version, with the previous version's view model for the redline."""
-    items = crc_contexts(project)
+    items = crc_contexts(project) if items is None else items
     by_name = {doc.name: ctx for doc, ctx in items}
     chains = version_chains(project.crcs)
     jobs = []
@@ -87,7 +87,8 @@ def crc_jobs(project: Project) -> list[Job]:
 
 
 def render_crcs(project: Project, writer: Writer, progress: Optional[Progress] = None,
-                jobs: Optional[int] = None, use_cache: bool = True) -> tuple[list[Finding], dict[str, str]]:
+                jobs: Optional[int] = None, use_cache: bool = True,
+                contexts: Optional[list[tuple[CrcDoc, dict[str, Any]]]] = None) -> tuple[list[Finding], dict[str, str]]:
     """crc/<NAME>.docx, .html and companions for every CRC; returns findings and docx hashes."""
     try:
         templates = template_set(project.root)
@@ -95,7 +96,7 @@ def render_crcs(project: Project, writer: Writer, progress: Optional[Progress] =
         return [Finding("templates/crc.docx", 1, ERROR, "", f"cannot read the Word template: {exc}")], {}
     cache = Cache(project.root, enabled=use_cache)
     with measure("word+html"):
-        results, errors = render_all(crc_jobs(project), templates, cache, jobs, progress)
+        results, errors = render_all(crc_jobs(project, contexts), templates, cache, jobs, progress)
     findings = [Finding(t, line, ERROR, "", msg) for t, line, msg in errors]
     hashes: dict[str, str] = {}
     with measure("write"):
@@ -126,7 +127,8 @@ def crc_index(project: Project, hashes: dict[str, str]) -> list[dict[str, Any]]:
 def generate(project: Project, as_of: date, writer: Writer, progress: Optional[Progress] = None,
              jobs: Optional[int] = None, use_cache: bool = True) -> list[Finding]:
     """Write every output; return the findings of rendering."""
-    findings, hashes = render_crcs(project, writer, progress, jobs, use_cache)
+    contexts = crc_contexts(project)  # one view model per CRC, shared by the documents and the site
+    findings, hashes = render_crcs(project, writer, progress, jobs, use_cache, contexts)
     with measure("index+manifest"):
         writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
     metrics = None
@@ -142,5 +144,5 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     write_crm(project, writer)
     from .site import write_site  # last: the site links the board and metrics outputs it finds beside it
     with measure("site"):
-        findings += write_site(project, as_of, writer, hashes, use_cache=use_cache)
+        findings += write_site(project, as_of, writer, hashes, use_cache=use_cache, contexts=contexts)
     return findings
