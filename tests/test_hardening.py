@@ -500,13 +500,14 @@ def test_unwritable_output_is_a_clear_error(scratch_project: Scratch, run_cli, t
 def test_full_disk_is_a_clear_error(built, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
     scratch, out, before = built
     _second_version(scratch)
-    real = Path.write_bytes
+    import builtins
+    real = builtins.open
 
-    def full(self: Path, data: bytes) -> int:
-        if ".site.staging" in str(self):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
-        return real(self, data)
-    monkeypatch.setattr(Path, "write_bytes", full)
+    def full(file, mode="r", *args, **kwargs):  # every way of creating a file goes through open()
+        if ".site.staging" in str(file) and any(c in mode for c in "wxa"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(file))
+        return real(file, mode, *args, **kwargs)
+    monkeypatch.setattr(builtins, "open", full)
     code, _, stderr = build(run_cli, scratch, out)
     assert code == 1 and "no space left on the disk" in stderr and "previous output is untouched" in stderr
     assert tree(out) == before and not (out.parent / ".site.staging").exists()
