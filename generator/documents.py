@@ -5,7 +5,6 @@ import hashlib
 import json
 import logging
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -13,6 +12,7 @@ from typing import Any, Callable, Optional
 from . import __version__
 from .render import RenderError
 from .templates import display_path, file_hash, template_path
+from .workers import Batch, Workers, worker_count
 
 log = logging.getLogger(__name__)
 
@@ -187,40 +187,57 @@ def _decode(blob: bytes) -> Optional[dict[str, bytes]]:
 
 
 Progress = Callable[[str, int, int], None]
+Outcome = tuple[str, dict[str, bytes], Optional[tuple[str, int, str]]]
 
 
-def render_all(jobs: list[Job], templates: TemplateSet, cache: Cache, jobs_n: Optional[int] = None,
-               progress: Optional[Progress] = None) -> tuple[dict[str, dict[str, bytes]], list[tuple[str, int, str]]]:
-    """Render every job (cache first, then workers); return files by job name and errors."""
-    results: dict[str, dict[str, bytes]] = {}
+def _render_chunk(chunk: list[tuple[Job, TemplateSet]]) -> list[Outcome]:
+    """Render a few jobs in one worker round trip."""
+    return [_render_safe(item) for item in chunk]
+
+
+def render_documents(jobs: list[Job], templates: TemplateSet, cache: Cache, workers: Workers,
+                     on_files: Callable[[str, dict[str, bytes]], None],
+                     progress: Optional[Progress] = None) -> tuple[Batch, list[tuple[str, int, str]]]:
+    """Hand every job's files to on_files (cache first, then workers) as soon as they exist.
+
+    Returns the batch to wait for and the list that collects rendering errors (complete after wait()).
+    """
     errors: list[tuple[str, int, str]] = []
     todo: list[tuple[Job, str]] = []
     for job in jobs:
         key = job_key(job, templates)
         cached = cache.get(key)
         if cached is not None:
-            results[job.name] = cached
+            on_files(job.name, cached)
         else:
             todo.append((job, key))
-    done = len(results)
-    if progress:
-        progress("documents Word/HTML", done, len(jobs))
-    workers = jobs_n if jobs_n is not None else min(os.cpu_count() or 1, 8)
     keys = {job.name: key for job, key in todo}
-    if workers > 1 and len(todo) >= 8:
-        chunk = max(1, len(todo) // (workers * 4))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            outcomes = pool.map(_render_safe, [(job, templates) for job, _ in todo], chunksize=chunk)
-            for name, files, error in outcomes:
-                done = _collect(name, files, error, keys, cache, results, errors, done)
-                if progress:
-                    progress("documents Word/HTML", done, len(jobs))
-    else:
-        for job, _ in todo:
-            name, files, error = _render_safe((job, templates))
-            done = _collect(name, files, error, keys, cache, results, errors, done)
-            if progress:
-                progress("documents Word/HTML", done, len(jobs))
+    done = [len(jobs) - len(todo)]
+    if progress:
+        progress("documents Word/HTML", done[0], len(jobs))
+    size = max(1, min(16, len(todo) // max(1, workers.count * 4)))
+    chunks = [[(job, templates) for job, _ in todo[i:i + size]] for i in range(0, len(todo), size)]
+
+    def finished(_: int, outcomes: list[Outcome]) -> None:
+        for name, files, error in outcomes:
+            if error:
+                errors.append(error)
+            else:
+                cache.put(keys[name], files)
+                on_files(name, files)
+        done[0] += len(outcomes)
+        if progress:
+            progress("documents Word/HTML", done[0], len(jobs))
+    return workers.map(_render_chunk, chunks, finished), errors
+
+
+def render_all(jobs: list[Job], templates: TemplateSet, cache: Cache, jobs_n: Optional[int] = None,
+               progress: Optional[Progress] = None) -> tuple[dict[str, dict[str, bytes]], list[tuple[str, int, str]]]:
+    """Render every job and return files by job name, and errors (everything held in memory: small sets only)."""
+    results: dict[str, dict[str, bytes]] = {}
+    with Workers(worker_count(jobs_n)) as workers:
+        batch, errors = render_documents(jobs, templates, cache, workers, results.__setitem__, progress)
+        batch.wait()
     return results, errors
 
 
@@ -228,13 +245,3 @@ def _safe_rel(rel: str) -> bool:
     """A relative output path that stays inside the output directory."""
     parts = rel.split("/")
     return bool(rel) and not rel.startswith("/") and "\\" not in rel and ".." not in parts and "" not in parts
-
-
-def _collect(name: str, files: dict[str, bytes], error: Optional[tuple[str, int, str]], keys: dict[str, str],
-             cache: Cache, results: dict[str, dict[str, bytes]], errors: list, done: int) -> int:
-    if error:
-        errors.append(error)
-    else:
-        results[name] = files
-        cache.put(keys[name], files)
-    return done + 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import date
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from . import custody, diff
 from .context import crc_context
@@ -13,8 +13,9 @@ from .models import ERROR, CrcDoc, Finding
 from .pipeline import Progress, Writer, json_bytes, sha256
 from .project import Project
 from .timing import measure
-from .documents import Cache, Job, render_all, template_set
-from .render.board import write_board
+from .documents import Cache, Job, render_documents, template_set
+from .render.board import board_files, start_board
+from .workers import Workers, worker_count
 from .render.metrics_page import write_metrics
 from .render.crm import write_crm
 
@@ -86,27 +87,46 @@ def crc_jobs(project: Project, items: Optional[list[tuple[CrcDoc, dict[str, Any]
     return jobs
 
 
+def start_documents(project: Project, writer: Writer, workers: Workers, progress: Optional[Progress] = None,
+                    use_cache: bool = True, contexts: Optional[list[tuple[CrcDoc, dict[str, Any]]]] = None,
+                    ) -> Callable[[], list[Finding]]:
+    """Start crc/<NAME>.docx, .html and companions for every CRC (each written as soon as it exists).
+
+    Returns what waits for the last document and gives the findings of rendering.
+    """
+    try:
+        templates = template_set(project.root)
+    except OSError as exc:
+        failed = [Finding("templates/crc.docx", 1, ERROR, "", f"cannot read the Word template: {exc}")]
+        return lambda: failed
+    cache = Cache(project.root, enabled=use_cache)
+
+    def write_files(_: str, files: dict[str, bytes]) -> None:
+        for rel, data in sorted(files.items()):
+            writer.write(rel, data)
+    with measure("word+html"):
+        batch, errors = render_documents(crc_jobs(project, contexts), templates, cache, workers, write_files, progress)
+
+    def finish() -> list[Finding]:
+        with measure("word+html (wait)"):
+            batch.wait()
+        log.info("documents: %d rendered, %d from cache", cache.misses, cache.hits)
+        return [Finding(t, line, ERROR, "", msg) for t, line, msg in sorted(errors)]
+    return finish
+
+
+def docx_hashes(project: Project, writer: Writer) -> dict[str, str]:
+    """The sha256 of every CRC's Word file written in this build, by CRC name."""
+    return {d.name: writer.hashes[f"crc/{d.name}.docx"] for d in project.crcs if writer.has(f"crc/{d.name}.docx")}
+
+
 def render_crcs(project: Project, writer: Writer, progress: Optional[Progress] = None,
                 jobs: Optional[int] = None, use_cache: bool = True,
                 contexts: Optional[list[tuple[CrcDoc, dict[str, Any]]]] = None) -> tuple[list[Finding], dict[str, str]]:
     """crc/<NAME>.docx, .html and companions for every CRC; returns findings and docx hashes."""
-    try:
-        templates = template_set(project.root)
-    except OSError as exc:
-        return [Finding("templates/crc.docx", 1, ERROR, "", f"cannot read the Word template: {exc}")], {}
-    cache = Cache(project.root, enabled=use_cache)
-    with measure("word+html"):
-        results, errors = render_all(crc_jobs(project, contexts), templates, cache, jobs, progress)
-    findings = [Finding(t, line, ERROR, "", msg) for t, line, msg in errors]
-    hashes: dict[str, str] = {}
-    with measure("write"):
-        for name in sorted(results):
-            for rel, data in sorted(results[name].items()):
-                writer.write(rel, data)
-                if rel == f"crc/{name}.docx":
-                    hashes[name] = sha256(data)
-    log.info("documents: %d rendered, %d from cache", cache.misses, cache.hits)
-    return findings, hashes
+    with Workers(worker_count(jobs)) as workers:
+        findings = start_documents(project, writer, workers, progress, use_cache, contexts)()
+    return findings, docx_hashes(project, writer)
 
 
 def crc_index(project: Project, hashes: dict[str, str]) -> list[dict[str, Any]]:
@@ -126,23 +146,40 @@ def crc_index(project: Project, hashes: dict[str, str]) -> list[dict[str, Any]]:
 
 def generate(project: Project, as_of: date, writer: Writer, progress: Optional[Progress] = None,
              jobs: Optional[int] = None, use_cache: bool = True) -> list[Finding]:
-    """Write every output; return the findings of rendering."""
+    """Write every output; return the findings of rendering.
+
+    The Word/HTML documents and the board's pages render in one pool of worker processes while this
+    process computes the metrics and builds the knowledge base; the register's data, which needs the
+    Word files' hashes, is written last.
+    """
+    from .pages import Extras
+    from .site import extras_in, write_register, write_site
     contexts = crc_contexts(project)  # one view model per CRC, shared by the documents and the site
-    findings, hashes = render_crcs(project, writer, progress, jobs, use_cache, contexts)
-    with measure("index+manifest"):
-        writer.write("crc/index.json", json_bytes(crc_index(project, hashes)))
-    metrics = None
-    if project.board is not None:
-        from .metrics import from_project, headline
+    with Workers(worker_count(jobs)) as workers:
+        documents = start_documents(project, writer, workers, progress, use_cache, contexts)
+        metrics = None
+        if project.board is not None:
+            from .metrics import from_project, headline
+            with measure("metrics"):
+                metrics = from_project(project, as_of)
+        with measure("board"):
+            board = start_board(project, as_of, writer, workers, use_cache=use_cache,
+                                headline=headline(metrics) if metrics else None)
         with measure("metrics"):
-            metrics = from_project(project, as_of)
-    with measure("board"):
-        findings += write_board(project, as_of, writer, use_cache=use_cache,
-                                headline=headline(metrics) if metrics else None, jobs=jobs)
-    with measure("metrics"):
-        findings += write_metrics(project, as_of, writer, metrics, use_cache)
-    write_crm(project, writer)
-    from .site import write_site  # last: the site links the board and metrics outputs it finds beside it
-    with measure("site"):
-        findings += write_site(project, as_of, writer, hashes, use_cache=use_cache, contexts=contexts)
+            findings = write_metrics(project, as_of, writer, metrics, use_cache)
+        write_crm(project, writer)
+        found = extras_in(writer.base)
+        extras = Extras(found.files | frozenset(board_files(project)), found.metrics)
+        with measure("site"):
+            findings += write_site(project, as_of, writer, {}, use_cache=use_cache, contexts=contexts,
+                                   extras=extras, register=False)
+        findings += documents()
+        with measure("board (wait)"):
+            findings += board()
+    hashes = docx_hashes(project, writer)
+    with measure("index+manifest"):
+        rows = crc_index(project, hashes)
+        writer.write("crc/index.json", json_bytes(rows))
+        if writer.has("index.html"):  # the knowledge base was built: its register reads this
+            write_register(writer, rows)
     return findings

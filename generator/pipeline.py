@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import stat
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -64,6 +65,7 @@ class Writer:
         self.linked = 0
         self.hashes: dict[str, str] = {}
         self._folders: set[str] = set()
+        self._lock = threading.Lock()  # results of worker processes are written from the pool's thread
         self._previous, self._previous_hashes, self._previous_mtime = _previous_output(previous)
 
     def path(self, rel: str) -> Path:
@@ -79,6 +81,10 @@ class Writer:
 
     def write(self, rel: str, data: bytes) -> Path:
         """Write bytes to rel (creating folders), or link the previous output's identical file."""
+        with self._lock:
+            return self._write(rel, data)
+
+    def _write(self, rel: str, data: bytes) -> Path:
         target = self.path(rel)
         folder = os.path.dirname(rel)
         if folder not in self._folders:

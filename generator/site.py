@@ -716,15 +716,23 @@ def extras_in(base: Path) -> Extras:
 
 
 def write_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], use_cache: bool = True,
-               contexts: Optional[list[tuple[Any, dict[str, Any]]]] = None) -> list[Finding]:
+               contexts: Optional[list[tuple[Any, dict[str, Any]]]] = None, extras: Optional[Extras] = None,
+               register: bool = True) -> list[Finding]:
     """Build the knowledge base and copy it beside the other outputs (index.html, search/, …).
 
-    Call it after the other stages: it links the board PDFs and metrics it finds in the output, and
-    reuses crc/index.json (and the CRC view models, when given) instead of computing them again.
-    Unchanged pages come from the page cache (.dealdocs-cache/site-pages/) unless use_cache is False.
+    extras names the board and metrics outputs the pages link (by default, those already in the output);
+    register=False leaves out the register's data file, for the caller to write with write_register()
+    once the Word files exist. The CRC view models are reused when given. Unchanged pages come from the
+    page cache (.dealdocs-cache/site-pages/) unless use_cache is False.
     """
     with _lean_gc():
-        return _write_site(project, as_of, writer, hashes, use_cache, contexts)
+        return _write_site(project, as_of, writer, hashes, use_cache, contexts, extras, register)
+
+
+def write_register(writer: Any, rows: list[dict[str, Any]]) -> None:
+    """The register's data file (crc/index.json as a script), as the site build would have copied it."""
+    from .pages import register_data
+    writer.write(REGISTER_DATA, register_data(rows).encode("utf-8"))
 
 
 @contextlib.contextmanager
@@ -754,9 +762,11 @@ def _written_index(writer: Any, project: Any, hashes: dict[str, str]) -> list[di
 
 
 def _write_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], use_cache: bool,
-                contexts: Optional[list[tuple[Any, dict[str, Any]]]]) -> list[Finding]:
+                contexts: Optional[list[tuple[Any, dict[str, Any]]]], extras: Optional[Extras],
+                register: bool) -> list[Finding]:
     """write_site() proper."""
-    pages = site_pages(project, as_of, extras_in(writer.base), _written_index(writer, project, hashes), contexts)
+    rows = _written_index(writer, project, hashes) if register else None
+    pages = site_pages(project, as_of, extras if extras is not None else extras_in(writer.base), rows, contexts)
     store = PageStore(project.root) if use_cache else None
     with tempfile.TemporaryDirectory(prefix="dealdocs-site-") as tmp:
         site_dir = Path(tmp) / "site"

@@ -41,10 +41,11 @@ def crc_stages_only(monkeypatch: pytest.MonkeyPatch) -> None:
     import generator.metrics
     import generator.outputs
     import generator.site
-    for target, name in ((generator.outputs, "write_board"), (generator.outputs, "write_metrics"),
+    for target, name in ((generator.outputs, "write_metrics"),
                          (generator.site, "write_site")):
         monkeypatch.setattr(target, name, lambda *args, **kwargs: [], raising=False)
     monkeypatch.setattr(generator.metrics, "from_project", lambda *args, **kwargs: None, raising=False)
+    monkeypatch.setattr(generator.outputs, "start_board", lambda *args, **kwargs: list, raising=False)
 
 
 def check(run_cli, scratch: Scratch) -> tuple[int, list[dict]]:

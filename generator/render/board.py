@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Optional, Sequence, TypeVar
 
 import jinja2
 
@@ -697,14 +697,28 @@ def write_board(project: Any, as_of: date, writer: Any, only: Optional[Iterable[
     Each document's pages are rendered one by one, in `jobs` worker processes (default: one per core), cached
     by their HTML, and joined: an edited card re-renders only the pages that show it differently.
     """
+    from ..workers import Workers, worker_count
+    with Workers(worker_count(jobs), threshold=2) as workers:
+        return start_board(project, as_of, writer, workers, only, use_cache, headline)()
+
+
+def board_files(project: Any) -> list[str]:
+    """The paths write_board() writes for this project."""
+    return list(DOCUMENTS) if project.board is not None else []
+
+
+def start_board(project: Any, as_of: date, writer: Any, workers: Any, only: Optional[Iterable[str]] = None,
+                use_cache: bool = False, headline: Optional[dict[str, Any]] = None) -> Callable[[], list[Finding]]:
+    """Write the cached board documents, hand the missing pages to the workers; return what finishes the job."""
     if project.board is None:
-        return []
+        return list
     from ..documents import Cache
     wanted = set(DOCUMENTS if only is None else only)
     try:
         renderer = BoardRenderer(project.root)
     except RenderError as exc:
-        return [Finding(exc.template, exc.line, ERROR, "", exc.message)]
+        failed = [Finding(exc.template, exc.line, ERROR, "", exc.message)]
+        return lambda: failed
     context = board_context(project.board, project.cards, as_of, project.settings.language, headline)
     cache = Cache(project.root, enabled=use_cache)
     fingerprint = templates_fingerprint(project.root) if use_cache else ""
@@ -731,7 +745,8 @@ def write_board(project: Any, as_of: date, writer: Any, only: Optional[Iterable[
                 continue
             cache.put(keys[0], {out: data})
         writer.write(out, data)
-    return findings + _render_missing(missing, pages, renderer, cache, writer, jobs)
+    finish = _submit_missing(missing, pages, renderer, cache, writer, workers)
+    return lambda: findings + finish()
 
 
 def _cached(cache: Any, key: str, name: str) -> Optional[bytes]:
@@ -740,9 +755,9 @@ def _cached(cache: Any, key: str, name: str) -> Optional[bytes]:
     return files.get(name) if files else None
 
 
-def _render_missing(documents: list[_Document], pages: dict[str, str], renderer: BoardRenderer, cache: Any,
-                    writer: Any, jobs: Optional[int]) -> list[Finding]:
-    """Render the pages of `documents` not in the cache (in worker processes), join and write each document."""
+def _submit_missing(documents: list[_Document], pages: dict[str, str], renderer: BoardRenderer, cache: Any,
+                    writer: Any, workers: Any) -> Callable[[], list[Finding]]:
+    """Hand the pages of `documents` not in the cache to the workers; return what joins and writes each document."""
     done: dict[str, tuple[Optional[bytes], str]] = {}
     todo = []
     for key in dict.fromkeys(k for doc in documents for k in doc.page_keys):
@@ -751,21 +766,30 @@ def _render_missing(documents: list[_Document], pages: dict[str, str], renderer:
             done[key] = (data, "")
         else:
             todo.append(key)
-    workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    for key, result in zip(todo, render_pages(renderer.setup, [pages[k] for k in todo], workers)):
-        done[key] = result
+    if todo and not workers.started:
+        import weasyprint  # noqa: F401  imported once here, inherited by the workers forked next
+
+    def finished(i: int, result: tuple[Optional[bytes], str]) -> None:
+        done[todo[i]] = result
         if result[0] is not None:
-            cache.put(key, {"page.pdf": result[0]})
-    if documents:
-        log.info("board: %d pages rendered, %d from the cache", len(todo), len(done) - len(todo))
-    findings = []
-    for doc in documents:
-        try:
-            data = join_pdfs(renderer.checked(doc.name, [done[k] for k in doc.page_keys]))
-        except RenderError as exc:
-            findings.append(Finding(exc.template, exc.line, ERROR, "", exc.message))
-            continue
-        for key in doc.keys:
-            cache.put(key, {doc.out: data})
-        writer.write(doc.out, data)
-    return findings
+            cache.put(todo[i], {"page.pdf": result[0]})
+    html = [pages[k] for k in todo]
+    order = sorted(range(len(html)), key=lambda i: (-len(html[i]), i))  # the biggest first: even finish
+    batch = workers.map(_render_safe, [(renderer.setup, h) for h in html], finished, order)
+
+    def finish() -> list[Finding]:
+        batch.wait()
+        if documents:
+            log.info("board: %d pages rendered, %d from the cache", len(todo), len(done) - len(todo))
+        findings = []
+        for doc in documents:
+            try:
+                data = join_pdfs(renderer.checked(doc.name, [done[k] for k in doc.page_keys]))
+            except RenderError as exc:
+                findings.append(Finding(exc.template, exc.line, ERROR, "", exc.message))
+                continue
+            for key in doc.keys:
+                cache.put(key, {doc.out: data})
+            writer.write(doc.out, data)
+        return findings
+    return finish

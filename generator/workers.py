@@ -1,0 +1,101 @@
+"""One pool of worker processes per build, shared by the Word documents and the print pages.
+
+Tasks go to the pool once there is enough work to share (else they run here, in order); each
+result comes back through a callback as soon as it is ready, so the caller writes it at once
+instead of holding every result in memory. The pool is forked by the first submission, before
+the build starts any other thread of its own.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, Callable, Optional, Sequence
+
+log = logging.getLogger(__name__)
+
+Done = Callable[[int, Any], None]
+
+
+def worker_count(jobs: Optional[int]) -> int:
+    """--jobs, else one worker per core (at most 8)."""
+    return jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+
+
+class Batch:
+    """Tasks submitted together; wait() returns once every callback has run."""
+
+    def __init__(self, fn: Callable[[Any], Any], args: Sequence[Any], on_done: Done) -> None:
+        self.fn, self.args, self.on_done = fn, args, on_done
+        self.futures: list[tuple[int, Future]] = []
+        self.error: Optional[BaseException] = None  # raised by a callback in the pool's thread
+
+    def wait(self) -> None:
+        """Wait for every task; a task whose worker died is run again here; a callback's error is raised here."""
+        for i, future in self.futures:
+            try:
+                future.result()
+            except Exception as exc:  # noqa: BLE001 — a broken pool: finish the work in this process
+                log.warning("a worker process failed (%s); finishing the task in this process", exc)
+                self.on_done(i, self.fn(self.args[i]))
+        self.futures = []
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def deliver(self, future: Future, i: int) -> None:
+        """Hand a finished task's result to the callback (a failed task is redone by wait())."""
+        if future.cancelled() or future.exception() is not None or self.error is not None:
+            return
+        try:
+            self.on_done(i, future.result())
+        except BaseException as exc:  # noqa: BLE001 — kept for wait(), which runs in the build's thread
+            self.error = exc
+
+
+class Workers:
+    """Runs tasks in worker processes when there is enough work to share, else in this process."""
+
+    def __init__(self, count: int, threshold: int = 8) -> None:
+        self.count = count
+        self.threshold = threshold
+        self._pool: Optional[ProcessPoolExecutor] = None
+
+    def map(self, fn: Callable[[Any], Any], args: Sequence[Any], on_done: Done,
+            order: Optional[Sequence[int]] = None) -> Batch:
+        """Run fn(args[i]) for every i (in `order` if given); on_done(i, result) as each one finishes."""
+        batch = Batch(fn, args, on_done)
+        indexes = list(order) if order is not None else list(range(len(args)))
+        if self._pool is None and (self.count <= 1 or len(args) < self.threshold):
+            for i in indexes:
+                on_done(i, fn(args[i]))
+            return batch
+        pool = self._ensure_pool()
+        for i in indexes:
+            future = pool.submit(fn, args[i])
+            future.add_done_callback(lambda f, i=i: batch.deliver(f, i))
+            batch.futures.append((i, future))
+        return batch
+
+    @property
+    def started(self) -> bool:
+        """Whether the worker processes exist (forked by an earlier submission)."""
+        return self._pool is not None
+
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.count)
+        return self._pool
+
+    def close(self, cancel: bool = False) -> None:
+        """Stop the workers (cancelling what has not started when cancel is true)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=cancel)
+            self._pool = None
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        self.close(cancel=kind is not None)
+
