@@ -722,6 +722,22 @@ def test_headline_is_whole_and_large_on_the_board(tmp_path: Path) -> None:
     assert "…" not in "".join(t for t, _, _ in runs if "gain" in t or "≥" in t)
 
 
+@pytest.mark.parametrize("language, present, absent", [
+    ("fr", ["Légende :", "Pipe pondéré :", "Gagnées : 1", "Règles :"], ["Légende:"]),
+    ("en", ["Legend:", "Weighted pipeline:", "Won: 1", "Rules:"], [" :"]),
+])
+def test_board_colons_follow_the_language(tmp_path: Path, language: str, present: list[str], absent: list[str]) -> None:
+    """French puts a space before a colon, English does not (the board's HTML, before PDF)."""
+    scratch = pdf_project(Scratch(tmp_path / "repo"))
+    project = load_project(scratch.root, date.fromisoformat(AS_OF))
+    context = board_render.board_context(project.board, project.cards, date.fromisoformat(AS_OF), language)
+    renderer = board_render.BoardRenderer(None)
+    html = "".join(renderer.html(name, context) for name in board_render.DOCUMENTS.values())
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+    assert [word for word in present if word in text] == present
+    assert not [word for word in absent if word in text]
+
+
 def test_headline_band_takes_its_room_on_every_page() -> None:
     cols = [{"title": "Prospects", "expedite": []}, {"title": "Offre", "expedite": []}]
     plain = {"id": "A", "blocked": None}

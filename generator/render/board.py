@@ -17,6 +17,7 @@ from typing import Any, Iterable, Optional, Sequence, TypeVar
 import jinja2
 
 from .. import rules
+from ..i18n import labels as i18n_labels
 from ..models import ERROR, Board, Card, CardDoc, Finding
 from ..templates import DEFAULTS, display_path, environment, file_hash, template_path
 from . import RenderError
@@ -387,6 +388,7 @@ def board_context(board: Board, docs: list[CardDoc], as_of: date, language: str 
     return {
         "lang": language,
         "L": lab,
+        "colon": i18n_labels(language)["colon"],
         "title": board.title,
         "period": (f"{full_date(board.period.start, language)} → {full_date(board.period.end, language)}"
                    if board.period else ""),
