@@ -390,44 +390,43 @@ _NO_KEY = object()
 
 
 class ParseCache:
-    """Parsed files by content hash, kept in one checksummed JSON file under the cache folder.
+    """Parsed files by content hash, kept in one checksummed file under the cache folder.
 
-    The cache is data only (JSON, never pickle): a cache file planted in the repository cannot
-    run code, and a value that the loader would refuse is refused on reading too.
+    The file is a pickle read by an unpickler that can build nothing but dates (no code runs, no
+    other class is reachable); every value is then type-checked as the loader would have made it,
+    with no shared or cyclic container and no refused character, or the whole cache is ignored.
     """
 
-    MAGIC = b"DDP2"
+    MAGIC = b"DDP3"
 
     def __init__(self, path: Optional[Path]) -> None:
         self.path = path
         self.entries: dict[str, tuple[Any, dict[tuple, int]]] = {}
         self.used: set[str] = set()
         self.dirty = False
+        self._dirs: dict[tuple[str, str], bool] = {}
         if path is not None:
             self._read()
 
     def _read(self) -> None:
         import hashlib
-        import json
         try:
             blob = self.path.read_bytes()  # type: ignore[union-attr]
         except OSError:
             return
         body = blob[36:]
         if blob[:4] != self.MAGIC or hashlib.sha256(body).digest() != blob[4:36]:
-            return  # corrupted: ignored, rebuilt on save
+            return  # corrupted or from another version: ignored, rebuilt on save
         try:
-            raw = json.loads(body)
-            self.entries = {str(key): (_unpack(data), {tuple(loc): int(line) for loc, line in lines})
-                            for key, (data, lines) in raw.items()}
-        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
-            self.entries = {}  # a cache that does not load is simply not used
+            self.entries = _checked_entries(_DataUnpickler(body).load())
+        except Exception:  # noqa: BLE001 — a cache that does not load is simply not used
+            self.entries = {}
 
     def load(self, path: Path, root: Path, limits: Limits) -> Loaded:
         """Parse a file, or take it from the cache when its bytes are unchanged."""
         import hashlib
         rel = relpath(path, root)
-        ensure_inside(path, root)
+        self._ensure_inside(path, root)
         raw = read_raw(path, limits)
         raw_key = hashlib.sha256(raw).hexdigest() + f":{limits.max_bytes}:{limits.max_nodes}:{limits.max_depth}"
         self.used.add(raw_key)
@@ -439,15 +438,25 @@ class ParseCache:
         self.dirty = True
         return loaded
 
+    def _ensure_inside(self, path: Path, root: Path) -> None:
+        """ensure_inside(), resolving each folder once per run (a file that is a link is resolved whole)."""
+        if path.is_symlink():
+            return ensure_inside(path, root)
+        key = (str(path.parent), str(root))
+        inside = self._dirs.get(key)
+        if inside is None:
+            inside = self._dirs[key] = _inside(path.parent.resolve(), root.resolve())
+        if not inside:
+            raise LoadError(1, "symbolic link pointing outside the repository: refused")
+
     def save(self) -> None:
         """Write the cache back (entries not used in this run are dropped)."""
         import hashlib
-        import json
+        import pickle
         if self.path is None or not (self.dirty or len(self.used) != len(self.entries)):
             return
-        kept = {k: [_pack(data), [[list(loc), line] for loc, line in lines.items()]]
-                for k, (data, lines) in self.entries.items() if k in self.used}
-        body = json.dumps(kept, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        kept = {k: v for k, v in self.entries.items() if k in self.used}
+        body = pickle.dumps(kept, protocol=5)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
@@ -457,33 +466,90 @@ class ParseCache:
             pass  # a cache that cannot be written is skipped
 
 
-# Dates in the JSON cache: a two-item list whose first item holds NUL, which no loaded text can.
-_DATE, _DATETIME = "\x00date", "\x00datetime"
+def _data_unpickler() -> type:
+    """An Unpickler class whose only reachable globals are datetime.date and datetime.datetime."""
+    import pickle
+
+    class DataUnpickler(pickle.Unpickler):
+        def __init__(self, body: bytes) -> None:
+            import io
+            super().__init__(io.BytesIO(body))
+
+        def find_class(self, module: str, name: str) -> Any:
+            if module == "datetime" and name in ("date", "datetime"):
+                return date if name == "date" else datetime
+            raise pickle.UnpicklingError(f"refused global {module}.{name} in the cache")
+
+    return DataUnpickler
 
 
-def _pack(value: Any) -> Any:
-    """Loaded data → JSON-ready data (dates tagged)."""
-    if isinstance(value, datetime):
-        return [_DATETIME, value.isoformat()]
-    if isinstance(value, date):
-        return [_DATE, value.isoformat()]
-    if isinstance(value, dict):
-        return {k: _pack(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_pack(v) for v in value]
-    return value
+class _LazyUnpickler:
+    """Builds the restricted unpickler class on first use (pickle is imported only when a cache exists)."""
+
+    cls: Optional[type] = None
+
+    def __call__(self, body: bytes) -> Any:
+        if _LazyUnpickler.cls is None:
+            _LazyUnpickler.cls = _data_unpickler()
+        return _LazyUnpickler.cls(body)
 
 
-def _unpack(value: Any) -> Any:
-    """JSON data → loaded data; anything the loader would not produce is a ValueError."""
-    if isinstance(value, list):
-        if len(value) == 2 and value[0] in (_DATE, _DATETIME):
-            return datetime.fromisoformat(value[1]) if value[0] == _DATETIME else date.fromisoformat(value[1])
-        return [_unpack(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _unpack(v) for k, v in value.items()}
-    if isinstance(value, str) and (_FORBIDDEN.search(value) or _SEPARATORS.search(value)):
+_DataUnpickler = _LazyUnpickler()
+_SCALARS = (str, int, float, bool, type(None), date, datetime)
+
+
+def _checked_entries(raw: Any) -> dict[str, tuple[Any, dict[tuple, int]]]:
+    """The unpickled cache, or a ValueError when anything in it is not what the loader makes."""
+    if type(raw) is not dict:
+        raise ValueError("the cache is not a mapping")
+    texts: list[str] = []
+    for key, entry in raw.items():
+        if type(key) is not str or type(entry) is not tuple or len(entry) != 2 or type(entry[1]) is not dict:
+            raise ValueError("unexpected entry in the cache")
+        _check_data(entry[0], texts, _node_limit(key))
+        _check_lines(entry[1])
+    joined = "\n".join(texts)
+    if _FORBIDDEN.search(joined) or _SEPARATORS.search(joined):
         raise ValueError("refused character in the cache")
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    raise ValueError("unexpected value in the cache")
+    return raw
+
+
+def _check_lines(lines: dict) -> None:
+    """Line numbers by node location: tuples of keys and indexes → int."""
+    from itertools import chain
+    if not {type(loc) for loc in lines} <= {tuple} or not {type(n) for n in lines.values()} <= {int}:
+        raise ValueError("unexpected line entry in the cache")
+    if not {type(part) for part in chain.from_iterable(lines)} <= {str, int}:
+        raise ValueError("unexpected line entry in the cache")
+
+
+def _node_limit(key: str) -> int:
+    """The node limit an entry was parsed under (its key ends with bytes:nodes:depth)."""
+    try:
+        return int(key.split(":")[2])
+    except (IndexError, ValueError):
+        raise ValueError("unexpected key in the cache") from None
+
+
+def _check_data(value: Any, texts: list[str], limit: int) -> None:
+    """Walk loaded data as expanded (aliases count each time, as in the loader); collect every text."""
+    stack = [value]
+    nodes = 0
+    while stack:
+        item = stack.pop()
+        nodes += 1
+        if nodes > limit:
+            raise ValueError("an entry larger than the loader allows (or cyclic) in the cache")
+        kind = type(item)
+        if kind is dict:
+            keys = list(item)
+            if not all(type(k) is str for k in keys):
+                raise ValueError("non-text key in the cache")
+            texts.extend(keys)
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is str:
+            texts.append(item)
+        elif kind not in _SCALARS:
+            raise ValueError("unexpected value in the cache")

@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -50,26 +51,76 @@ def check(root: Path, as_of: date) -> Result:
 
 
 class Writer:
-    """Writes output files under a staging directory, never outside it."""
+    """Writes output files under a staging directory, never outside it.
 
-    def __init__(self, base: Path) -> None:
-        self.base = base
+    Given the previous output, a file whose bytes are unchanged is hard-linked from it instead of
+    written again (the previous manifest names its hash; a file touched after that manifest is not
+    trusted). The hash of every file is kept for the manifest.
+    """
+
+    def __init__(self, base: Path, previous: Optional[Path] = None) -> None:
+        self.base = base.resolve()
         self.count = 0
+        self.linked = 0
+        self.hashes: dict[str, str] = {}
+        self._folders: set[str] = set()
+        self._previous, self._previous_hashes, self._previous_mtime = _previous_output(previous)
 
     def path(self, rel: str) -> Path:
         """The absolute path of rel, refusing anything that leaves the output."""
-        target = (self.base / rel).resolve()
-        if rel.startswith("/") or ".." in Path(rel).parts or not str(target).startswith(str(self.base.resolve()) + os.sep):
+        parts = rel.split("/")
+        if not rel or rel.startswith("/") or "\\" in rel or "\0" in rel or any(p in ("", ".", "..") for p in parts):
             raise BuildError(f"refused to write {rel!r} outside the output directory")
-        return target
+        return self.base.joinpath(*parts)
+
+    def has(self, rel: str) -> bool:
+        """Whether rel was written in this build."""
+        return rel in self.hashes
 
     def write(self, rel: str, data: bytes) -> Path:
-        """Write bytes to rel (creating folders)."""
+        """Write bytes to rel (creating folders), or link the previous output's identical file."""
         target = self.path(rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        folder = os.path.dirname(rel)
+        if folder not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        if rel in self.hashes:
+            os.unlink(target)  # written twice: never write through a link into the previous output
+        digest = sha256(data)
+        if not (self._previous_hashes.get(rel) == digest and self._link(rel, target, len(data))):
+            with open(target, "xb") as fh:
+                fh.write(data)
+        self.hashes[rel] = digest
         self.count += 1
         return target
+
+    def _link(self, rel: str, target: Path, size: int) -> bool:
+        """Hard-link the previous output's rel when it is still the file its manifest describes."""
+        source = self._previous.joinpath(*rel.split("/"))  # type: ignore[union-attr]
+        try:
+            info = os.lstat(source)
+            if not stat.S_ISREG(info.st_mode) or info.st_size != size or info.st_mtime_ns > self._previous_mtime:
+                return False
+            os.link(source, target)
+        except OSError:
+            return False
+        self.linked += 1
+        return True
+
+
+def _previous_output(out: Optional[Path]) -> tuple[Optional[Path], dict[str, str], int]:
+    """The previous output, its manifest's hashes and the manifest's time (nothing when absent or unreadable)."""
+    if out is None:
+        return None, {}, 0
+    try:
+        manifest = out / "manifest.json"
+        mtime = os.stat(manifest).st_mtime_ns
+        hashes = json.loads(manifest.read_bytes())
+    except (OSError, ValueError):
+        return None, {}, 0
+    if not isinstance(hashes, dict) or not all(isinstance(v, str) for v in hashes.values()):
+        return None, {}, 0
+    return out.resolve(), hashes, mtime
 
 
 def sha256(data: bytes) -> str:
@@ -83,11 +134,8 @@ def json_bytes(value: object) -> bytes:
 
 def write_manifest(writer: Writer) -> None:
     """manifest.json: {relative path: sha256} of every other file."""
-    entries = {}
-    for path in sorted(p for p in writer.base.rglob("*") if p.is_file()):
-        rel = path.relative_to(writer.base).as_posix()
-        if rel != "manifest.json":
-            entries[rel] = sha256(path.read_bytes())
+    entries = dict(writer.hashes)
+    entries.pop("manifest.json", None)
     writer.write("manifest.json", json_bytes(dict(sorted(entries.items()))))
 
 
@@ -263,7 +311,7 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
             staging = out.parent / f".{out.name}.staging"
             staging.mkdir()
             try:
-                writer = Writer(staging)
+                writer = Writer(staging, previous=out if use_cache else None)
                 result.findings += outputs.generate(project, as_of, writer, progress=progress, jobs=jobs,
                                                    use_cache=use_cache)
                 if result.failed(strict):

@@ -775,7 +775,7 @@ def _copy_site(writer: Any, site_dir: Path, cached: dict[str, str], store: Optio
     for rel in sorted(files.keys() | cached.keys()):
         if rel in SKIPPED:
             continue
-        if writer.path(rel).exists():
+        if writer.has(rel):
             findings.append(Finding("<site>", 1, WARNING, "site", f"{rel} is already written by another output: "
                                     "the knowledge-base copy was skipped"))
             continue

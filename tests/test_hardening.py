@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import io
 import json
+import pickle
 import os
 import re
 import shutil
@@ -499,13 +500,14 @@ def test_unwritable_output_is_a_clear_error(scratch_project: Scratch, run_cli, t
 def test_full_disk_is_a_clear_error(built, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
     scratch, out, before = built
     _second_version(scratch)
-    real = Path.write_bytes
+    import builtins
+    real = builtins.open
 
-    def full(self: Path, data: bytes) -> int:
-        if ".site.staging" in str(self):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
-        return real(self, data)
-    monkeypatch.setattr(Path, "write_bytes", full)
+    def full(file, mode="r", *args, **kwargs):  # every way of creating a file goes through open()
+        if ".site.staging" in str(file) and any(c in mode for c in "wxa"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(file))
+        return real(file, mode, *args, **kwargs)
+    monkeypatch.setattr(builtins, "open", full)
     code, _, stderr = build(run_cli, scratch, out)
     assert code == 1 and "no space left on the disk" in stderr and "previous output is untouched" in stderr
     assert tree(out) == before and not (out.parent / ".site.staging").exists()
@@ -648,7 +650,7 @@ def test_planted_parse_cache_never_runs_code(scratch_project: Scratch, run_cli, 
             return (os.system, (f"touch {marker}",))
     cache = scratch_project.root / ".dealdocs-cache" / "parsed.bin"
     cache.parent.mkdir()
-    for magic in (b"DDP1", b"DDP2"):
+    for magic in (b"DDP1", b"DDP2", b"DDP3"):
         cache.write_bytes(_seal(magic, pickle.dumps({"x": Payload()})))
         code, findings = check(run_cli, scratch_project)
         assert (code, findings) == (0, []) and not marker.exists()
@@ -658,11 +660,41 @@ def test_parse_cache_refuses_values_the_loader_would_refuse(scratch_project: Scr
     scratch_project.crc()
     assert check(run_cli, scratch_project) == (0, [])
     cache = scratch_project.root / ".dealdocs-cache" / "parsed.bin"
-    entries = json.loads(cache.read_bytes()[36:])
+    entries = pickle.loads(cache.read_bytes()[36:])
     for data, _ in entries.values():
         data["facts"] = ["pasted\x07 from a terminal"]  # would give a '1 facts' warning if used
-    cache.write_bytes(_seal(b"DDP2", json.dumps(entries).encode("utf-8")))
+    cache.write_bytes(_seal(b"DDP3", pickle.dumps(entries)))
     assert check(run_cli, scratch_project) == (0, [])
+
+
+@pytest.mark.parametrize("poison", ["none", "set", "bytes", "cycle", "bomb", "int key"])
+def test_parse_cache_refuses_shapes_the_loader_never_makes(scratch_project: Scratch, run_cli, poison: str) -> None:
+    """Only what the loader makes is taken from the cache: no other type, no cycle, no alias bomb."""
+    scratch_project.crc()
+    assert check(run_cli, scratch_project) == (0, [])
+    cache = scratch_project.root / ".dealdocs-cache" / "parsed.bin"
+    entries = pickle.loads(cache.read_bytes()[36:])
+    for data, _ in entries.values():
+        data["date"] = "soon"  # would give a 'date' error if used
+        if poison == "set":
+            data["keywords"] = {"sso"}
+        elif poison == "bytes":
+            data["client"] = b"ACME"
+        elif poison == "cycle":
+            data["facts"].append(data["facts"])
+        elif poison == "bomb":
+            level: list = ["x"]
+            for _ in range(40):
+                level = [level, level]
+            data["facts"] = level
+        elif poison == "int key":
+            data[1] = "x"
+    cache.write_bytes(_seal(b"DDP3", pickle.dumps(entries)))
+    code, findings = check(run_cli, scratch_project)
+    if poison == "none":  # the control: a well-formed entry is used, so the emptied facts are reported
+        assert code == 1 and any(f["field"] == "date" for f in findings)
+    else:
+        assert (code, findings) == (0, [])
 
 
 @pytest.mark.parametrize("old, new, line, field", [

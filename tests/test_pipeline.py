@@ -172,3 +172,33 @@ def test_no_cache_build_matches_cached(scratch_project: Scratch, run_cli, tmp_pa
     assert build(scratch_project, run_cli, tmp_path / "a") == 0
     assert build(scratch_project, run_cli, tmp_path / "b", "--no-cache") == 0
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_rebuild_never_trusts_output_files_touched_after_the_build(scratch_project: Scratch, run_cli,
+                                                                  tmp_path: Path) -> None:
+    """A file of the previous output edited by hand (same size, newer than its manifest) is written anew."""
+    import time
+    scratch_project.crc()
+    out = tmp_path / "site"
+    assert build(scratch_project, run_cli, out) == 0
+    html = out / "crc" / f"{NAME}.html"
+    good = html.read_bytes()
+    time.sleep(0.01)
+    html.write_bytes(good.replace(b"ACME SAS", b"EVIL SAS"))
+    assert build(scratch_project, run_cli, out, "--as-of", "2025-09-26") == 0  # a new date: a real rebuild
+    assert html.read_bytes() == good
+    manifest = json.loads((out / "manifest.json").read_bytes())
+    assert manifest == {rel: hashlib.sha256(data).hexdigest() for rel, data in tree(out).items() if rel != "manifest.json"}
+
+
+def test_unchanged_files_are_hard_linked_from_the_previous_output(scratch_project: Scratch, run_cli,
+                                                                 tmp_path: Path) -> None:
+    scratch_project.crc()
+    out = tmp_path / "site"
+    assert build(scratch_project, run_cli, out) == 0
+    before = {rel: (out / rel).stat().st_ino for rel in tree(out)}
+    assert build(scratch_project, run_cli, out, "--as-of", "2025-09-26") == 0  # a new date: a real rebuild
+    after = {rel: (out / rel).stat().st_ino for rel in tree(out)}
+    kept = [rel for rel in before if after.get(rel) == before[rel]]
+    assert f"crc/{NAME}.docx" in kept and len(kept) > len(before) // 2
+    assert "manifest.json" not in kept
