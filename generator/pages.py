@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any, Iterable, Optional, Sequence
 
 from . import rules
-from .i18n import labels, long_date as _long_date, money, short_date
+from .i18n import labels, long_date as _long_date, money, percent, plural as plural_of, short_date, site_labels
 from .models import Board, Card, CardDoc, CrcDoc, KbPage
 from .naming import slug
 from .outputs import base_name, crc_contexts, version_chains
@@ -40,16 +40,10 @@ REGISTER_DATA = "assets/dealdocs/crc-index.js"
 LOW_SCORE = 8
 LIST_LIMIT = 25
 
-KINDS = {"objection": "Objections", "email-script": "Scripts e-mail", "playbook": "Playbooks",
-         "checklist": "Check-lists", None: "Autres fiches"}
+KINDS = ("objection", "email-script", "playbook", "checklist", None)  # in the site's order; titles: i18n kind_*
 KIND_ICONS = {"objection": ":material-shield-check-outline:", "email-script": ":material-email-edit-outline:",
               "playbook": ":material-book-open-page-variant-outline:", "checklist": ":material-clipboard-check-outline:",
               None: ":material-file-document-outline:"}
-CLASSES = {"standard": "Standard", "fixed-date": "Date fixe", "expedite": "Urgent (expedite)", "partner": "Partenaire"}
-SOURCES = {"inbound": "Entrant", "outbound": "Prospection sortante", "trade-show": "Salon",
-           "referral": "Recommandation", "partner": "Partenaire"}
-OUTCOMES = {"won": "Gagné", "lost": "Perdu"}
-LOSS_REASONS = {"price": "prix", "timing": "calendrier", "fit": "adéquation", "competition": "concurrence"}
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre")
 
@@ -160,14 +154,21 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def month_label(day: date) -> str:
-    """`octobre 2025`."""
+def month_label(day: date, language: str = "fr") -> str:
+    """`octobre 2025` / `October 2025`."""
+    if language == "en":
+        return f"{day:%B} {day.year}"
     return f"{MONTHS[day.month - 1]} {day.year}"
 
 
-def plural(n: int, one: str, many: str) -> str:
-    """`1 CRC`, `3 opportunités`."""
-    return f"{n} {one if n == 1 else many}"
+def kind_title(t: dict[str, str], kind: Optional[str]) -> str:
+    """The title of a kind of hand-written page (`Objections`, `Autres fiches`)."""
+    return t[f"kind_{kind or 'other'}"]
+
+
+def label(t: dict[str, str], key: str, value: Optional[str]) -> str:
+    """A card value (class, source, loss reason) in the site's language, the raw value if unknown."""
+    return t.get(f"{key}_{value}", value or "")
 
 
 def score_badge(total: int) -> str:
@@ -226,8 +227,35 @@ class Site:
     by_tag: dict[str, list[Entry]] = field(default_factory=dict)
 
     @property
+    def language(self) -> str:
+        return self.project.settings.language
+
+    @property
     def lab(self) -> dict[str, str]:
-        return labels(self.project.settings.language)
+        """The documents' labels (i18n.LABELS)."""
+        return labels(self.language)
+
+    @property
+    def t(self) -> dict[str, str]:
+        """The site's labels (i18n.SITE_LABELS)."""
+        return site_labels(self.language)
+
+    @property
+    def colon(self) -> str:
+        """What goes between a label and its colon: " :" in French, ":" in English."""
+        return self.lab["colon"]
+
+    def date(self, value: Optional[date]) -> str:
+        """`19/09/2025` / `2025-09-19`."""
+        return short_date(value, self.language)
+
+    def long(self, value: Optional[date]) -> str:
+        """`19 septembre 2025` / `19 September 2025`."""
+        return long_date(value, self.language)
+
+    def money(self, amount: Optional[float]) -> str:
+        """`28 000 €` / `€28,000`."""
+        return money(amount, self.language)
 
     @property
     def board(self) -> Optional[Board]:
@@ -306,41 +334,47 @@ def crc_label(e: Entry) -> str:
     return f"{e.ctx['subject']} — {e.ctx['date']}"
 
 
-def register_link(page: str, **params: str) -> str:
+def register_link(t: dict[str, str], page: str, **params: str) -> str:
     """A raw link to the register pre-filtered by URL parameters."""
     from urllib.parse import urlencode
     query = "?" + urlencode(params) if params else ""
-    return a(page, "Voir dans le registre", out_html(REGISTER), "dd-more", query=query)
+    return a(page, t["see_register"], out_html(REGISTER), "dd-more", query=query)
+
+
+def headers(t: dict[str, str], *keys: str) -> tuple[str, ...]:
+    """Table headers from site label keys."""
+    return tuple(t[k] for k in keys)
 
 
 # --- CRC rows shared by the lists -----------------------------------------------
 
 
-def crc_row(page: str, e: Entry) -> list[str]:
+def crc_row(site: Site, page: str, e: Entry) -> list[str]:
     """Date, CRC (document), client, opportunity, type, version, status, score."""
     crc = e.doc.crc
     opp = opp_link(page, crc.opportunity or crc.client, e.opp_page)
     name = link(page, e.doc.name, e.page) if e.page else a(page, e.doc.name, e.html)
-    return [short_date(crc.date), name, md(crc.client), opp, md(e.ctx["type_label"]),
+    return [site.date(crc.date), name, md(crc.client), opp, md(e.ctx["type_label"]),
             md(crc.version), md(e.ctx["status_label"]), score_badge(e.score)]
 
 
-CRC_HEADERS = ("Date", "CRC", "Client", "Opportunité", "Type", "Version", "Statut", "Score")
+CRC_HEADERS = ("h_date", "h_crc", "h_client", "h_opportunity", "h_type", "h_version", "h_status", "h_score")
 
 
-def crc_table(page: str, entries: Sequence[Entry], limit: int = LIST_LIMIT, **filters: str) -> str:
+def crc_table(site: Site, page: str, entries: Sequence[Entry], limit: int = LIST_LIMIT, **filters: str) -> str:
     """The newest CRC versions as a table, with a link to the register for the rest."""
     rows = newest_first(entries)
-    out = table(CRC_HEADERS, (crc_row(page, e) for e in rows[:limit]))
+    out = table(headers(site.t, *CRC_HEADERS), (crc_row(site, page, e) for e in rows[:limit]))
     if len(rows) > limit:
-        out += f"\n{len(rows) - limit} autres versions : {register_link(page, **filters)}\n"
+        more = site.t["more_versions"].format(n=len(rows) - limit)
+        out += f"\n{more}{site.colon} {register_link(site.t, page, **filters)}\n"
     return out
 
 
-def downloads(page: str, e: Entry) -> str:
+def downloads(t: dict[str, str], page: str, e: Entry) -> str:
     """Buttons to the Word document and the standalone HTML of a version."""
-    return (a(page, "Word (.docx)", e.docx, "md-button md-button--primary", download=True) + " "
-            + a(page, "Page HTML imprimable", e.html, "md-button"))
+    return (a(page, t["word"], e.docx, "md-button md-button--primary", download=True) + " "
+            + a(page, t["printable_html"], e.html, "md-button"))
 
 
 # --- home -------------------------------------------------------------------------
@@ -363,7 +397,7 @@ def overdue_steps(site: Site) -> list[dict[str, Any]]:
         if card.active and nxt and nxt.date and nxt.date < site.as_of:
             items.setdefault((key, nxt.date.isoformat()), {
                 "key": key, "client": card.account or "", "what": nxt.what, "date": nxt.date,
-                "owner": card.owner.name if card.owner else "", "source": "carte"})
+                "owner": card.owner.name if card.owner else "", "source": site.t["card_source"]})
     return sorted(items.values(), key=lambda i: (i["date"], i["key"]))
 
 
@@ -391,27 +425,25 @@ def tile(icon: str, title: str, target: str, text: str) -> str:
 
 def home_tiles(site: Site) -> str:
     """Quick links: register, board, metrics, knowledge base, browse."""
+    t = site.t
     tiles = [
-        tile(":material-table-search:", "Registre des CRC", REGISTER,
-             f"Les {plural(len(site.entries), 'version', 'versions')} de CRC, filtrables par client, type, mois, mot-clé."),
-        tile(":material-view-column-outline:", "Tableau Kanban", BOARD,
-             "Les cartes dans leurs colonnes, limites WIP et blocages, avec les PDF à imprimer."),
-        tile(":material-chart-line:", "Indicateurs", METRICS,
-             "Débit, temps de cycle, conversion, pipeline pondéré et prévision."),
-        tile(":material-bookshelf:", "Fiches et scripts", KB_INDEX,
-             f"{plural(len(site.project.kb), 'fiche', 'fiches')} : objections, e-mails, check-lists, playbooks."),
-        tile(":material-briefcase-outline:", "Opportunités", OPPORTUNITY_INDEX,
-             f"{plural(len(site.opp_pages), 'opportunité', 'opportunités')} : carte, prochaine étape et historique des CRC."),
-        tile(":material-folder-search-outline:", "Parcourir", BY_CLIENT,
-             "Les CRC par client, par type de réunion, par mot-clé et par mois."),
+        tile(":material-table-search:", t["register"], REGISTER,
+             t["tile_register"].format(versions=plural_of(len(site.entries), t["version_forms"]))),
+        tile(":material-view-column-outline:", t["board"], BOARD, t["tile_board"]),
+        tile(":material-chart-line:", t["metrics"], METRICS, t["tile_metrics"]),
+        tile(":material-bookshelf:", t["kb"], KB_INDEX,
+             t["tile_kb"].format(pages=plural_of(len(site.project.kb), t["page_forms"]))),
+        tile(":material-briefcase-outline:", t["opportunities"], OPPORTUNITY_INDEX,
+             t["tile_opportunities"].format(opportunities=plural_of(len(site.opp_pages), t["opportunity_forms"]))),
+        tile(":material-folder-search-outline:", t["browse"], BY_CLIENT, t["tile_browse"]),
     ]
     return '<div class="grid cards" markdown>\n\n' + "\n".join(tiles) + "\n</div>\n"
 
 
-def exemplary_cards(page: str, entries: Sequence[Entry]) -> str:
+def exemplary_cards(t: dict[str, str], page: str, entries: Sequence[Entry]) -> str:
     """Exemplary CRCs as grid cards."""
     if not entries:
-        return "Aucun CRC n'est encore proposé comme exemplaire (`exemplary: true`).\n"
+        return t["no_exemplary_yet"] + "\n"
     items = []
     for e in entries:
         kw = ", ".join(md(k) for k in e.doc.crc.keywords)
@@ -423,59 +455,62 @@ def exemplary_cards(page: str, entries: Sequence[Entry]) -> str:
 
 def home_attention(site: Site, page: str) -> str:
     """What needs attention: overdue next steps, blocked cards, low scores."""
-    out = ["## À traiter {#a-traiter}\n"]
+    t = site.t
+    out = [f"## {t['attention']} {{#a-traiter}}\n"]
     overdue = overdue_steps(site)
-    out.append(f"### Prochaines étapes en retard ({len(overdue)}) {{#en-retard}}\n")
+    out.append(f"### {t['overdue_steps'].format(n=len(overdue))} {{#en-retard}}\n")
     if overdue:
-        out.append(table(("Opportunité", "Client", "Action", "Prévue le", "Retard", "Responsable"), (
+        late = t["days_short"]
+        out.append(table(headers(t, "h_opportunity", "h_client", "h_action", "h_due_on", "h_late", "h_owner"), (
             [opp_link(page, i["key"], site.opp_pages[i["key"]]), md(i["client"]), md(i["what"]),
-             short_date(i["date"]), f'<span class="dd-late">{(site.as_of - i["date"]).days} j</span>', md(i["owner"])]
-            for i in overdue[:LIST_LIMIT])))
+             site.date(i["date"]), f'<span class="dd-late">{late.format(n=(site.as_of - i["date"]).days)}</span>',
+             md(i["owner"])] for i in overdue[:LIST_LIMIT])))
     else:
-        out.append("Aucune prochaine étape en retard. :material-check:\n")
+        out.append(f"{t['no_overdue']} :material-check:\n")
     blocked = blocked_cards(site)
-    out.append(f"\n### Cartes bloquées ({len(blocked)}) {{#bloquees}}\n")
+    out.append(f"\n### {t['blocked_cards'].format(n=len(blocked))} {{#bloquees}}\n")
     if blocked:
-        out.append(table(("Opportunité", "Compte", "Colonne", "Bloquée depuis", "Cause", "Déblocage", "Responsable"), (
+        out.append(table(headers(t, "h_opportunity", "h_account", "h_column", "h_blocked_since", "h_cause", "h_unblock",
+                                 "h_owner"), (
             [opp_link(page, c.id, site.opp_pages[c.id]), md(c.account), md(site.column_title(c.column)),
-             f"{(site.as_of - c.blocked.since).days} j", md(c.blocked.cause), md(c.blocked.next),
+             t["days_short"].format(n=(site.as_of - c.blocked.since).days), md(c.blocked.cause), md(c.blocked.next),
              md(c.blocked.owner)] for c in blocked if c.blocked)))
     else:
-        out.append("Aucune carte bloquée.\n")
+        out.append(t["no_blocked"] + "\n")
     low = low_scores(site)
-    out.append(f"\n### CRC sous {LOW_SCORE}/10 ({len(low)}) {{#scores-bas}}\n")
+    out.append(f"\n### {t['low_scores'].format(low=LOW_SCORE, n=len(low))} {{#scores-bas}}\n")
     if low:
-        out.append(table(("CRC", "Client", "Date", "Score", "Pour progresser"), (
-            [a(page, e.doc.name, e.html), md(e.doc.crc.client), short_date(e.doc.crc.date), score_badge(e.score),
+        out.append(table(headers(t, "h_crc", "h_client", "h_date", "h_score", "h_improve"), (
+            [a(page, e.doc.name, e.html), md(e.doc.crc.client), site.date(e.doc.crc.date), score_badge(e.score),
              md(e.ctx["score"]["missing"][0] if e.ctx["score"]["missing"] else "")] for e in low[:LIST_LIMIT])))
         if len(low) > LIST_LIMIT:
-            out.append(f"\n{register_link(page, score='lt8')}\n")
+            out.append(f"\n{register_link(t, page, score='lt8')}\n")
     else:
-        out.append(f"Tous les CRC atteignent {LOW_SCORE}/10.\n")
+        out.append(t["all_above"].format(low=LOW_SCORE) + "\n")
     return "\n".join(out)
 
 
 def home_page(site: Site) -> str:
     """The knowledge-base home."""
-    page, proj = HOME, site.project
+    page, proj, t = HOME, site.project, site.t
     active = sum(c.card.active for c in site.cards.values())
     exemplary = newest_first(e for e in site.entries if e.page)
+    lead = t["lead"].format(date=site.long(site.as_of), versions=plural_of(len(site.entries), t["crc_version_forms"]),
+                            active=plural_of(active, t["active_forms"]),
+                            pipeline=attr(site.money(weighted_pipeline(site)) or site.money(0)))
     parts = [front_matter(proj.settings.site_name, hide=["navigation", "toc"]),
              f"# {md(proj.settings.site_name)}\n",
-             f'<p class="dd-lead">Situation au {long_date(site.as_of)} · {plural(len(site.entries), "version de CRC", "versions de CRC")}'
-             f" · {plural(active, 'opportunité active', 'opportunités actives')} · pipeline pondéré "
-             f"{attr(money(weighted_pipeline(site)) or '0 €')}</p>\n",
+             f'<p class="dd-lead">{lead}</p>\n',
              home_tiles(site),
-             "## CRC exemplaires {#exemplaires}\n",
-             "Des comptes rendus à imiter : objectif en une phrase, faits, décisions au présent, "
-             "prochaine étape datée avec ses responsables.\n",
-             exemplary_cards(page, exemplary[:6]),
-             link(page, f"Tous les CRC exemplaires ({len(exemplary)})", EXEMPLARY_INDEX) + "\n",
+             f"## {t['exemplary']} {{#exemplaires}}\n",
+             t["exemplary_intro"] + "\n",
+             exemplary_cards(t, page, exemplary[:6]),
+             link(page, t["all_exemplary"].format(n=len(exemplary)), EXEMPLARY_INDEX) + "\n",
              home_attention(site, page),
-             "\n## Parcourir {#parcourir}\n",
-             " · ".join([link(page, "par client", BY_CLIENT), link(page, "par type de réunion", BY_TYPE),
-                         link(page, "par mot-clé", BY_KEYWORD), link(page, "par mois", BY_MONTH),
-                         link(page, "toutes les opportunités", OPPORTUNITY_INDEX)]) + "\n"]
+             f"\n## {t['browse']} {{#parcourir}}\n",
+             " · ".join([link(page, t["by_client_link"], BY_CLIENT), link(page, t["by_type_link"], BY_TYPE),
+                         link(page, t["by_keyword_link"], BY_KEYWORD), link(page, t["by_month_link"], BY_MONTH),
+                         link(page, t["all_opportunities"], OPPORTUNITY_INDEX)]) + "\n"]
     return "\n".join(parts)
 
 
@@ -489,7 +524,7 @@ def people_list(ctx: dict[str, Any]) -> str:
     for key in ("decision_makers", "sponsors", "operational", "vendor"):
         people = ctx[key]
         if people:
-            rows.append(f"- **{lab[key]}** : " + ", ".join(md(p["label"]) for p in people))
+            rows.append(f"- **{lab[key]}**{lab['colon']} " + ", ".join(md(p["label"]) for p in people))
     return "\n".join(rows) + "\n" if rows else "—\n"
 
 
@@ -500,7 +535,7 @@ def bullets(items: Sequence[str]) -> str:
 
 def exemplary_page(site: Site, e: Entry) -> str:
     """A full knowledge-base page for an exemplary CRC."""
-    page, ctx, lab = e.page or "", e.ctx, site.lab
+    page, ctx, lab, t, colon = e.page or "", e.ctx, site.lab, site.t, site.colon
     crc = e.doc.crc
     sc = ctx["score"]
     step = ctx["next_step"]
@@ -508,13 +543,13 @@ def exemplary_page(site: Site, e: Entry) -> str:
                           description=ctx["objective"]),
              f"# {md(ctx['subject'])}\n",
              f'<p class="dd-meta">{attr(crc.client)} · {attr(ctx["type_label"])} · {attr(ctx["date"])} · '
-             f'version {attr(crc.version)} · {attr(ctx["status_label"])} · {score_badge(sc["total"])}</p>\n',
-             f"**{lab['objective']}** : {md(ctx['objective']) or '—'}\n",
-             f"<p>{downloads(page, e)}</p>\n",
-             f"Opportunité : {link(page, crc.opportunity or crc.client, e.opp_page)} · "
-             f"Document : `{e.doc.name}`\n",
-             f'!!! {"success" if sc["ok"] else "warning"} "Score qualité : {sc["total"]}/10 (cible ≥ {sc["target"]})"\n'
-             + "".join(f"    - {md(m)}\n" for m in sc["missing"]) + ("" if sc["missing"] else "    Tous les critères sont remplis.\n"),
+             f'{lab["version"].lower()} {attr(crc.version)} · {attr(ctx["status_label"])} · {score_badge(sc["total"])}</p>\n',
+             f"**{lab['objective']}**{colon} {md(ctx['objective']) or '—'}\n",
+             f"<p>{downloads(t, page, e)}</p>\n",
+             f"{lab['opportunity']}{colon} {link(page, crc.opportunity or crc.client, e.opp_page)} · "
+             f"{lab['document']}{colon} `{e.doc.name}`\n",
+             f'!!! {"success" if sc["ok"] else "warning"} "{t["score_title"].format(total=sc["total"], target=sc["target"])}"\n'
+             + "".join(f"    - {md(m)}\n" for m in sc["missing"]) + ("" if sc["missing"] else f"    {t['all_criteria']}\n"),
              f"## {lab['checklist']}\n",
              '<ul class="dd-checklist">' + "".join(
                  f'<li class="dd-check--{"ok" if c["ok"] else "ko"}">{attr(c["label"])}</li>' for c in ctx["checklist"])
@@ -535,7 +570,7 @@ def exemplary_page(site: Site, e: Entry) -> str:
                    ([md(d["what"]), md(d["by"]), md(d["due"]), md(d["format"])] for d in ctx["deliverables"]))
              if ctx["deliverables"] else "—\n",
              f"## {lab['milestones']}\n",
-             table(("Type", "Jalon", lab["date"]),
+             table((t["h_type"], t["h_milestone"], lab["date"]),
                    ([md(m["kind_label"]), md(m["text"]), md(m["date"])] for m in ctx["milestones"]))
              if ctx["milestones"] else "—\n",
              f"## {lab['attachments']}\n",
@@ -547,21 +582,20 @@ def exemplary_page(site: Site, e: Entry) -> str:
                      md(ctx["crm"]["close_date"])]]) if ctx["crm"] else "—\n",
              f"## {lab['validation']}\n", md(ctx["validation_request"]) + "\n",
              f"## {lab['score']}\n",
-             table(("Critère", "Points"), ([md(i["label"]), f"{i['points']}/{i['max']}"] for i in sc["items"]))]
+             table((t["h_criterion"], t["h_points"]), ([md(i["label"]), f"{i['points']}/{i['max']}"] for i in sc["items"]))]
     return "\n".join(parts)
 
 
 def exemplary_index(site: Site) -> str:
     """Every exemplary CRC."""
-    page = EXEMPLARY_INDEX
+    page, t = EXEMPLARY_INDEX, site.t
     entries = newest_first(e for e in site.entries if e.page)
     rows = ([link(page, e.ctx["subject"], e.page or ""), md(e.doc.crc.client), md(e.ctx["type_label"]),
-             short_date(e.doc.crc.date), score_badge(e.score), ", ".join(md(k) for k in e.doc.crc.keywords)]
+             site.date(e.doc.crc.date), score_badge(e.score), ", ".join(md(k) for k in e.doc.crc.keywords)]
             for e in entries)
-    return (front_matter("CRC exemplaires") + "# CRC exemplaires\n\n"
-            "Les comptes rendus proposés par l'équipe comme modèles (`exemplary: true` dans le fichier du CRC).\n\n"
-            + (table(("CRC", "Client", "Type", "Date", "Score", "Mots-clés"), rows) if entries
-               else "Aucun CRC exemplaire pour l'instant.\n"))
+    return (front_matter(t["exemplary"]) + f"# {t['exemplary']}\n\n{t['exemplary_lead']}\n\n"
+            + (table(headers(t, "h_crc", "h_client", "h_type", "h_date", "h_score", "h_keywords"), rows) if entries
+               else t["no_exemplary"] + "\n"))
 
 
 # --- opportunity pages ---------------------------------------------------------------
@@ -569,138 +603,142 @@ def exemplary_index(site: Site) -> str:
 
 def card_table(site: Site, page: str, card: Card) -> str:
     """The card's fields."""
-    lab = site.lab
+    lab, t, colon = site.lab, site.t, site.colon
     nxt = card.next_action
     since = rules.entered(card, card.column)
     column = md(site.column_title(card.column))
     if since and card.active:
-        column += f" (depuis {(site.as_of - since).days} j)"
-    rows = [["Colonne", column],
-            [lab["amount"], md(money(card.amount))],
-            [lab["probability"], f"{card.probability} %" if card.probability is not None else ""],
-            ["Prochaine action", md(" — ".join(x for x in (nxt.what, short_date(nxt.date), nxt.time or "") if x)) if nxt else
-             ('<span class="dd-late">aucune</span>' if card.active else "")],
-            ["Responsable", md(f"{card.owner.name} ({card.owner.role})" if card.owner and card.owner.role else
-                                card.owner.name if card.owner else "")],
-            ["Contact", md(card.contact)],
-            [lab["close_date"], short_date(card.close_date)],
-            ["Classe de service", md(CLASSES.get(card.class_, card.class_))],
-            ["Source", md(SOURCES.get(card.source or "", card.source or ""))],
-            ["Objections", ", ".join(md(o) for o in card.objections)],
-            ["Notes", md(card.notes)]]
+        column += f" ({t['since_days'].format(n=(site.as_of - since).days)})"
+    rows = [[t["h_column"], column],
+            [lab["amount"], md(site.money(card.amount))],
+            [lab["probability"], percent(card.probability, site.language)],
+            [t["next_action"], md(" — ".join(x for x in (nxt.what, site.date(nxt.date), nxt.time or "") if x)) if nxt else
+             (f'<span class="dd-late">{t["none_action"]}</span>' if card.active else "")],
+            [t["h_owner"], md(f"{card.owner.name} ({card.owner.role})" if card.owner and card.owner.role else
+                              card.owner.name if card.owner else "")],
+            [t["h_contact"], md(card.contact)],
+            [lab["close_date"], site.date(card.close_date)],
+            [t["class_of_service"], md(label(t, "class", card.class_))],
+            [t["h_source"], md(label(t, "source", card.source))],
+            [t["h_objections"], ", ".join(md(o) for o in card.objections)],
+            [t["h_notes"], md(card.notes)]]
     if card.blocked:
         b = card.blocked
-        rows.insert(1, ["Bloquée", f'<span class="dd-blocked">BLOQUÉE</span> depuis le {short_date(b.since)} : '
-                        f"{md(b.cause)}" + (f" — déblocage : {md(b.next)}" if b.next else "")
+        rows.insert(1, [t["blocked_row"], f'<span class="dd-blocked">{t["blocked_chip"]}</span> '
+                        f"{t['blocked_since'].format(date=site.date(b.since))}{colon} "
+                        f"{md(b.cause)}" + (f" — {t['unblock']}{colon} {md(b.next)}" if b.next else "")
                         + (f" ({md(b.owner)})" if b.owner else "")])
     if card.outcome:
         o = card.outcome
-        reason = f" ({LOSS_REASONS.get(o.reason, o.reason)})" if o.reason else ""
-        rows.insert(1, ["Issue", f"{OUTCOMES[o.result]} le {short_date(o.date)}{md(reason)}"])
-    out = table(("Carte", md(card.id)), rows)
+        reason = f" ({label(t, 'reason', o.reason)})" if o.reason else ""
+        rows.insert(1, [t["outcome"], t["outcome_on"].format(outcome=t[o.result], date=site.date(o.date)) + md(reason)])
+    out = table((t["h_card"], md(card.id)), rows)
     if card.history:
-        out += "\n**Parcours** : " + " → ".join(
-            f"{md(site.column_title(h.column))} ({short_date(h.date)})" for h in card.history) + "\n"
+        out += f"\n**{t['path']}**{colon} " + " → ".join(
+            f"{md(site.column_title(h.column))} ({site.date(h.date)})" for h in card.history) + "\n"
     return out
 
 
 def key_figures(site: Site, card: Card) -> str:
     """Column, amount, probability and state of a card, as a strip of figures."""
-    state = (OUTCOMES[card.outcome.result] if card.outcome else "Bloquée" if card.blocked else "Active")
-    cells = [("Colonne", site.column_title(card.column)), ("Montant", money(card.amount) or "—"),
-             ("Probabilité", f"{card.probability} %" if card.probability is not None else "—"),
-             ("Pondéré", money((card.amount or 0) * (card.probability or 0) / 100) if card.amount else "—"),
-             ("État", state)]
+    t = site.t
+    state = (t[card.outcome.result] if card.outcome else t["state_blocked"] if card.blocked else t["state_active"])
+    cells = [(t["h_column"], site.column_title(card.column)), (t["h_amount"], site.money(card.amount) or "—"),
+             (t["h_probability"], percent(card.probability, site.language) or "—"),
+             (t["h_weighted"], site.money((card.amount or 0) * (card.probability or 0) / 100) if card.amount else "—")]
     css = "dd-figure dd-figure--blocked" if card.blocked and card.active else "dd-figure"
     return ('<div class="dd-figures">' + "".join(
-        f'<div class="{css if k == "État" else "dd-figure"}"><span>{attr(k)}</span><strong>{attr(v)}</strong></div>'
-        for k, v in cells) + "</div>\n")
+        f'<div class="dd-figure"><span>{attr(k)}</span><strong>{attr(v)}</strong></div>' for k, v in cells)
+        + f'<div class="{css}"><span>{attr(t["h_state"])}</span><strong>{attr(state)}</strong></div>' + "</div>\n")
 
 
 def next_step_block(site: Site, key: str) -> str:
     """The latest CRC's next step, flagged when overdue."""
+    t = site.t
     e = site.latest.get(key)
     step = e.doc.crc.next_step if e else None
     if not e or not step:
-        return "Aucune prochaine étape écrite dans un CRC.\n"
+        return t["no_step"] + "\n"
     late = step.date is not None and step.date < site.as_of
     kind = "danger" if late else "info"
-    title = "En retard" if late else "Prochaine étape"
+    title = t["late"] if late else site.lab["next_step"]
     owners = " / ".join(x for x in (step.owner_client, step.owner_vendor) if x)
-    when = md(" ".join(x for x in (long_date(step.date), step.time or "") if x)) or "non datée"
-    body = [f"**{md(step.action or '—')}** — {when}" + (f" · responsables : {md(owners)}" if owners else "")]
+    when = md(" ".join(x for x in (site.long(step.date), step.time or "") if x)) or t["undated"]
+    body = [f"**{md(step.action or '—')}** — {when}" + (f" · {t['owners']}{site.colon} {md(owners)}" if owners else "")]
     if late and step.date:
-        body.append(f"Date dépassée de {(site.as_of - step.date).days} jours : tenir le rendez-vous et écrire son CRC, ou la redater.")
-    body.append(f"D'après {md(e.doc.name)}.")
+        body.append(t["late_by"].format(n=(site.as_of - step.date).days))
+    body.append(t["according_to"].format(name=md(e.doc.name)))
     return f'!!! {kind} "{title}"\n' + "".join(f"    {line}\n\n" for line in body)
 
 
-def version_table(page: str, chain: Sequence[Entry]) -> str:
+def version_table(t: dict[str, str], page: str, chain: Sequence[Entry]) -> str:
     """Every version of a CRC with its documents."""
     rows = []
     for e in reversed(chain):
         ctx = e.ctx
-        docs = a(page, "HTML", e.html) + " · " + a(page, "Word", e.docx, download=True)
+        docs = a(page, t["html"], e.html) + " · " + a(page, t["word_short"], e.docx, download=True)
         if e.page:
-            docs += " · " + link(page, "fiche exemplaire", e.page)
-        rows.append([f"v{md(e.doc.crc.version)}", md(ctx["sent_on"]) or "non envoyé", md(ctx["status_label"]),
+            docs += " · " + link(page, t["exemplary_sheet"], e.page)
+        rows.append([f"v{md(e.doc.crc.version)}", md(ctx["sent_on"]) or t["not_sent"], md(ctx["status_label"]),
                      score_badge(e.score), docs, md(ctx["amendment_reason"])])
-    return table(("Version", "Envoyé le", "Statut", "Score", "Documents", "Motif de l'amendement"), rows)
+    return table(headers(t, "h_version", "h_sent_on", "h_status", "h_score", "h_documents", "h_amendment"), rows)
 
 
 def crc_section(site: Site, page: str, chain: Sequence[Entry]) -> str:
     """One CRC (all its versions) on an opportunity page."""
     cur = chain[-1]
-    ctx = cur.ctx
+    ctx, lab, t, colon = cur.ctx, site.lab, site.t, site.colon
     anchor = slug(base_name(cur.doc.name))
-    parts = [f"### {md(ctx['type_label'])} du {md(ctx['date'])} {{#{anchor}}}\n",
-             f"{md(ctx['subject'])}" + (" — :material-star: exemplaire" if any(e.page for e in chain) else "") + "\n",
-             f"- **{site.lab['objective']}** : {md(ctx['objective']) or '—'}",
-             f"- **{site.lab['keywords']}** : {', '.join(md(k) for k in cur.doc.crc.keywords) or '—'}",
-             f"- **{site.lab['decisions']}** :" + ("".join(f"\n    - {md(d)}" for d in ctx["decisions"]) or " —"),
-             f"- **{site.lab['next_step']}** : " + (md(f"{ctx['next_step']['action']} — {ctx['next_step']['when']}")
-                                                    if ctx["next_step"] else "—") + "\n",
-             version_table(page, chain)]
+    heading = t["crc_heading"].format(type=md(ctx["type_label"]), date=md(ctx["date"]))
+    parts = [f"### {heading} {{#{anchor}}}\n",
+             f"{md(ctx['subject'])}" + (f" — :material-star: {t['exemplary_mark']}" if any(e.page for e in chain) else "")
+             + "\n",
+             f"- **{lab['objective']}**{colon} {md(ctx['objective']) or '—'}",
+             f"- **{lab['keywords']}**{colon} {', '.join(md(k) for k in cur.doc.crc.keywords) or '—'}",
+             f"- **{lab['decisions']}**{colon}" + ("".join(f"\n    - {md(d)}" for d in ctx["decisions"]) or " —"),
+             f"- **{lab['next_step']}**{colon} " + (md(f"{ctx['next_step']['action']} — {ctx['next_step']['when']}")
+                                                   if ctx["next_step"] else "—") + "\n",
+             version_table(t, page, chain)]
     return "\n".join(parts)
 
 
 def opportunity_page(site: Site, key: str, entries: Sequence[Entry]) -> str:
     """One opportunity: its card, next step and every CRC version."""
-    page = site.opp_pages[key]
+    page, t = site.opp_pages[key], site.t
     card = site.cards.get(key)
     client = entries[0].doc.crc.client if entries else (card.card.account if card else "") or ""
     name = key.removeprefix("client:")
     title = f"{name} · {client}" if not key.startswith("client:") and client else name
     tags = sorted({k for e in entries for k in e.doc.crc.keywords} | set(card.card.objections if card else []))
-    parts = [front_matter(title, description=f"Opportunité {name} : carte, prochaine étape et CRC"),
+    parts = [front_matter(title, description=t["opportunity_description"].format(name=name)),
              f"# {md(title)}\n"]
-    chips = [f'<span class="dd-chip">{attr(t)}</span>' for t in tags]
+    chips = [f'<span class="dd-chip">{attr(tag)}</span>' for tag in tags]
     if chips:
         parts.append('<p class="dd-chips">' + " ".join(chips) + "</p>\n")
     if card:
         parts.append(key_figures(site, card.card))
-    parts.append("## Prochaine étape\n")
+    parts.append(f"## {site.lab['next_step']}\n")
     parts.append(next_step_block(site, key))
-    parts.append("## Carte Kanban\n")
-    parts.append(card_table(site, page, card.card) if card else "Pas de carte pour cette opportunité.\n")
+    parts.append(f"## {t['kanban_card']}\n")
+    parts.append(card_table(site, page, card.card) if card else t["no_card"] + "\n")
     chains: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
         chains[base_name(e.doc.name)].append(e)
-    parts.append(f"## CRC ({plural(len(chains), 'compte rendu', 'comptes rendus')}, "
-                 f"{plural(len(entries), 'version', 'versions')})\n")
+    parts.append("## " + t["crcs"].format(reports=plural_of(len(chains), t["report_forms"]),
+                                          versions=plural_of(len(entries), t["version_forms"])) + "\n")
     ordered = sorted(chains.values(), key=lambda ch: (ch[-1].doc.crc.date, ch[-1].doc.name), reverse=True)
     for chain in ordered:
         parts.append(crc_section(site, page, sorted(chain, key=lambda e: e.doc.crc.major_minor)))
     if not chains:
-        parts.append("Aucun CRC pour cette opportunité.\n")
+        parts.append(t["no_crc_here"] + "\n")
     return "\n".join(parts)
 
 
 def opportunity_index(site: Site) -> str:
     """Every opportunity, by board column."""
-    page = OPPORTUNITY_INDEX
+    page, t = OPPORTUNITY_INDEX, site.t
     groups = site.by_key()
-    parts = [front_matter("Opportunités"), "# Opportunités\n"]
+    parts = [front_matter(t["opportunities"]), f"# {t['opportunities']}\n"]
     order = [c.key for c in site.board.columns] if site.board else []
     by_column: dict[str, list[str]] = defaultdict(list)
     for key in site.opp_pages:
@@ -710,19 +748,21 @@ def opportunity_index(site: Site) -> str:
         keys = by_column.get(col)
         if not keys:
             continue
-        parts.append(f"## {md(site.column_title(col)) if col else 'Sans carte'} ({len(keys)})\n")
+        parts.append(f"## {md(site.column_title(col)) if col else t['without_card']} ({len(keys)})\n")
         rows = []
         for key in sorted(keys):
             card = site.cards[key].card if key in site.cards else None
             nxt = card.next_action if card else None
-            state = ('<span class="dd-blocked">BLOQUÉE</span>' if card and card.blocked and card.active else
-                     md(OUTCOMES[card.outcome.result]) if card and card.outcome else "")
+            state = (f'<span class="dd-blocked">{t["blocked_chip"]}</span>' if card and card.blocked and card.active else
+                     md(t[card.outcome.result]) if card and card.outcome else "")
             rows.append([opp_link(page, key, site.opp_pages[key]),
                          md(card.account if card else groups[key][0].doc.crc.client),
-                         md(money(card.amount)) if card else "", f"{card.probability} %" if card and card.probability is not None else "",
-                         md(f"{nxt.what} ({short_date(nxt.date)})" if nxt and nxt.date else nxt.what if nxt else ""),
+                         md(site.money(card.amount)) if card else "",
+                         percent(card.probability, site.language) if card else "",
+                         md(f"{nxt.what} ({site.date(nxt.date)})" if nxt and nxt.date else nxt.what if nxt else ""),
                          md(card.owner.name if card and card.owner else ""), state, str(len(groups.get(key, [])))])
-        parts.append(table(("Opportunité", "Compte", "Montant", "Proba.", "Prochaine action", "Responsable", "État", "CRC"), rows))
+        parts.append(table(headers(t, "h_opportunity", "h_account", "h_amount", "h_probability_short", "next_action",
+                                   "h_owner", "h_state", "h_crc_count"), rows))
     return "\n".join(parts)
 
 
@@ -731,7 +771,7 @@ def opportunity_index(site: Site) -> str:
 
 def by_client_page(site: Site) -> str:
     """Clients, their opportunities and CRCs."""
-    page = BY_CLIENT
+    page, t = BY_CLIENT, site.t
     clients: dict[str, list[Entry]] = defaultdict(list)
     for e in site.entries:
         clients[e.doc.crc.client].append(e)
@@ -748,28 +788,29 @@ def by_client_page(site: Site) -> str:
         keys = sorted({e.key for e in entries} | card_keys[client])
         last = newest_first(entries)[0] if entries else None
         rows.append([f"**{md(client)}**", ", ".join(link(page, k.removeprefix("client:"), site.opp_pages[k]) for k in keys),
-                     str(len(entries)), a(page, f"{short_date(last.doc.crc.date)} · {last.doc.name}", last.html) if last else "",
-                     register_link(page, q=client) if entries else ""])
-    return (front_matter("CRC par client") + "# CRC par client\n\n"
-            + table(("Client", "Opportunités", "Versions de CRC", "Dernier CRC", "Registre"), rows))
+                     str(len(entries)), a(page, f"{site.date(last.doc.crc.date)} · {last.doc.name}", last.html) if last else "",
+                     register_link(t, page, q=client) if entries else ""])
+    return (front_matter(t["by_client"]) + f"# {t['by_client']}\n\n"
+            + table(headers(t, "h_client", "h_opportunities", "h_crc_versions", "h_last_crc", "h_register"), rows))
 
 
 def by_type_page(site: Site) -> str:
     """CRCs by meeting type."""
-    page = BY_TYPE
-    parts = [front_matter("CRC par type de réunion"), "# CRC par type de réunion\n"]
-    for t in ("discovery", "demo", "negotiation", "qbr"):
-        entries = [e for e in site.entries if e.doc.crc.type == t]
-        parts.append(f"## {site.lab[t]} ({len(entries)}) {{#{t}}}\n")
+    page, t, colon = BY_TYPE, site.t, site.colon
+    parts = [front_matter(t["by_type"]), f"# {t['by_type']}\n"]
+    for kind in ("discovery", "demo", "negotiation", "qbr"):
+        entries = [e for e in site.entries if e.doc.crc.type == kind]
+        parts.append(f"## {site.lab[kind]} ({len(entries)}) {{#{kind}}}\n")
         if not entries:
-            parts.append("Aucun CRC de ce type.\n")
+            parts.append(t["none_of_type"] + "\n")
             continue
-        avg = sum(e.score for e in entries) / len(entries)
+        avg = f"{sum(e.score for e in entries) / len(entries):.1f}"
         exemplary = [e for e in newest_first(entries) if e.page]
-        parts.append(f"Score moyen : {avg:.1f}/10".replace(".", ",") + ". "
-                     + (("Exemplaires : " + ", ".join(link(page, e.ctx["subject"], e.page or "") for e in exemplary) + ".")
+        parts.append(f"{t['average_score']}{colon} {avg if site.language == 'en' else avg.replace('.', ',')}/10. "
+                     + ((f"{t['exemplary_list']}{colon} "
+                         + ", ".join(link(page, e.ctx["subject"], e.page or "") for e in exemplary) + ".")
                         if exemplary else "") + "\n")
-        parts.append(crc_table(page, entries, type=t))
+        parts.append(crc_table(site, page, entries, type=kind))
     return "\n".join(parts)
 
 
@@ -781,19 +822,19 @@ def keyword_counts(site: Site) -> list[tuple[str, int]]:
 
 def by_keyword_page(site: Site) -> str:
     """Keywords: pages tagged with them (tags listing) and CRC counts."""
-    page = BY_KEYWORD
+    page, t = BY_KEYWORD, site.t
     kb_by_tag: dict[str, list[KbPage]] = defaultdict(list)
     for p in site.project.kb:
-        for t in p.meta.tags:
-            kb_by_tag[t].append(p)
+        for tag in p.meta.tags:
+            kb_by_tag[tag].append(p)
     rows = []
     for kw, n in keyword_counts(site):
         pages = ", ".join(link(page, p.meta.title, kb_path(p)) for p in kb_by_tag.get(kw, []))
-        rows.append([f'<span class="dd-chip">{attr(kw)}</span>', str(n), pages, register_link(page, kw=kw)])
-    return (front_matter("Mots-clés") + "# Mots-clés\n\n"
-            "## Mots-clés des CRC\n\n"
-            + (table(("Mot-clé", "Versions de CRC", "Fiches", "Registre"), rows) if rows else "Aucun mot-clé.\n")
-            + "\n## Pages par tag\n\nFiches et CRC exemplaires, regroupés par tag.\n\n<!-- material/tags -->\n")
+        rows.append([f'<span class="dd-chip">{attr(kw)}</span>', str(n), pages, register_link(t, page, kw=kw)])
+    return (front_matter(t["keywords"]) + f"# {t['keywords']}\n\n## {t['crc_keywords']}\n\n"
+            + (table(headers(t, "h_keyword", "h_crc_versions", "h_kb_pages", "h_register"), rows) if rows
+               else t["no_keyword"] + "\n")
+            + f"\n## {t['pages_by_tag']}\n\n{t['pages_by_tag_lead']}\n\n<!-- material/tags -->\n")
 
 
 def by_month_page(site: Site) -> str:
@@ -802,14 +843,15 @@ def by_month_page(site: Site) -> str:
     months: dict[tuple[int, int], list[Entry]] = defaultdict(list)
     for e in site.entries:
         months[(e.doc.crc.date.year, e.doc.crc.date.month)].append(e)
-    parts = [front_matter("CRC par mois"), "# CRC par mois\n"]
+    t = site.t
+    parts = [front_matter(t["by_month"]), f"# {t['by_month']}\n"]
     for (y, m) in sorted(months, reverse=True):
         entries = months[(y, m)]
-        label = month_label(date(y, m, 1))
-        parts.append(f"## {label.capitalize()} ({len(entries)}) {{#m{y}-{m:02d}}}\n")
-        parts.append(crc_table(page, entries, month=f"{y}-{m:02d}"))
+        name = month_label(date(y, m, 1), site.language)
+        parts.append(f"## {name.capitalize()} ({len(entries)}) {{#m{y}-{m:02d}}}\n")
+        parts.append(crc_table(site, page, entries, month=f"{y}-{m:02d}"))
     if not months:
-        parts.append("Aucun CRC.\n")
+        parts.append(t["no_crc"] + "\n")
     return "\n".join(parts)
 
 
@@ -818,50 +860,47 @@ def by_month_page(site: Site) -> str:
 
 def register_page(site: Site) -> str:
     """The filterable register of every CRC version (data: crc/index.json)."""
-    page = REGISTER
+    page, t = REGISTER, site.t
     months = sorted({e.doc.crc.date.strftime("%Y-%m") for e in site.entries}, reverse=True)
-    types = [(t, site.lab[t]) for t in ("discovery", "demo", "negotiation", "qbr")]
+    types = [(k, site.lab[k]) for k in ("discovery", "demo", "negotiation", "qbr")]
     statuses = [(s, site.lab[s]) for s in ("draft", "sent", "validated", "corrected")]
     keywords = sorted({k for e in site.entries for k in e.doc.crc.keywords}, key=lambda k: (slug(k), k))
 
     def select(ident: str, label: str, options: Iterable[tuple[str, str]]) -> str:
-        opts = "".join(f'<option value="{attr(v)}">{attr(t)}</option>' for v, t in options)
+        opts = "".join(f'<option value="{attr(v)}">{attr(text)}</option>' for v, text in options)
         return (f'<label class="dd-field"><span>{label}</span><select id="dd-{ident}" name="{ident}">'
-                f'<option value="">Tous</option>{opts}</select></label>')
+                f'<option value="">{t["all"]}</option>{opts}</select></label>')
 
-    month_opts = [(m, month_label(date(int(m[:4]), int(m[5:]), 1))) for m in months]
+    def sort(key: str, header: str) -> str:
+        return f'<th><button type="button" data-sort="{key}">{t[header]}</button></th>'
+
+    month_opts = [(m, month_label(date(int(m[:4]), int(m[5:]), 1), site.language)) for m in months]
     opp_map = {key: out_html(p) for key, p in site.opp_pages.items()}
     exemplary = {e.doc.name: out_html(e.page) for e in site.entries if e.page}
     labels_map = {"type": dict(types), "status": dict(statuses)}
     html_block = (
         f'<div class="dd-register" id="dd-register" data-base="{attr(rel(page, "."))}/" data-data="{attr(REGISTER_DATA)}">\n'
         '<form class="dd-register__filters" id="dd-filters" role="search">'
-        '<label class="dd-field dd-field--grow"><span>Rechercher</span>'
+        f'<label class="dd-field dd-field--grow"><span>{t["search"]}</span>'
         '<input type="search" id="dd-q" name="q" autocomplete="off" '
-        'placeholder="Client, opportunité, participant, mot-clé…"></label>'
-        + select("type", "Type", types) + select("status", "Statut", statuses)
-        + select("month", "Mois", month_opts) + select("kw", "Mot-clé", ((k, k) for k in keywords))
-        + select("score", "Score", [("lt8", "Sous 8/10"), ("ge8", "8/10 et plus")])
+        f'placeholder="{attr(t["search_placeholder"])}"></label>'
+        + select("type", t["h_type"], types) + select("status", t["h_status"], statuses)
+        + select("month", t["month"], month_opts) + select("kw", t["h_keyword"], ((k, k) for k in keywords))
+        + select("score", t["h_score"], [("lt8", t["under_target"]), ("ge8", t["at_target"])])
         + '</form>\n'
-        '<p class="dd-register__count" id="dd-count" aria-live="polite">Chargement du registre…</p>\n'
+        f'<p class="dd-register__count" id="dd-count" aria-live="polite">{t["loading"]}</p>\n'
         '<div class="dd-register__scroll"><table class="dd-register__table"><thead><tr>'
-        '<th><button type="button" data-sort="date">Date</button></th>'
-        '<th><button type="button" data-sort="name">CRC</button></th>'
-        '<th><button type="button" data-sort="client">Client</button></th>'
-        '<th><button type="button" data-sort="opportunity">Opportunité</button></th>'
-        '<th><button type="button" data-sort="type">Type</button></th>'
-        '<th><button type="button" data-sort="status">Statut</button></th>'
-        '<th><button type="button" data-sort="score">Score</button></th>'
-        '<th>Mots-clés</th><th>Word</th></tr></thead>'
+        + sort("date", "h_date") + sort("name", "h_crc") + sort("client", "h_client")
+        + sort("opportunity", "h_opportunity") + sort("type", "h_type") + sort("status", "h_status")
+        + sort("score", "h_score")
+        + f'<th>{t["h_keywords"]}</th><th>{t["word_short"]}</th></tr></thead>'
         '<tbody id="dd-rows"></tbody></table></div>\n'
-        '<nav class="dd-pager" id="dd-pager" aria-label="Pages du registre"></nav>\n'
-        '<noscript><p>Le registre a besoin de JavaScript ; la liste complète est dans '
+        f'<nav class="dd-pager" id="dd-pager" aria-label="{attr(t["register_pages"])}"></nav>\n'
+        f'<noscript><p>{t["noscript"]} '
         f'<a href="{attr(rel(page, "crc/index.json"))}">crc/index.json</a>.</p></noscript>\n'
         '</div>\n')
-    return (front_matter("Registre des CRC", hide=["navigation", "toc"]) + "# Registre des CRC\n\n"
-            "Toutes les versions de tous les CRC. Tapez pour filtrer (plusieurs mots : tous doivent figurer), "
-            "combinez avec les listes, cliquez un en-tête pour trier. L'adresse de la page garde les filtres : "
-            "copiez-la pour partager une vue.\n\n"
+    return (front_matter(t["register"], hide=["navigation", "toc"]) + f"# {t['register']}\n\n"
+            + t["register_lead"] + "\n\n"
             + html_block + "\n"
             + json_script("dd-opps", opp_map) + "\n\n"
             + json_script("dd-exemplary", exemplary) + "\n\n"
@@ -898,72 +937,72 @@ def kb_page(site: Site, page: KbPage) -> str:
     out = front_matter(meta.title, tags=tags, description=meta.description or "", kind=meta.kind or "") + body
     related = related_crcs(site, page)
     if related:
+        t = site.t
         rows = ([link(path, e.ctx["subject"], e.page) if e.page else a(path, e.ctx["subject"], e.html),
-                 md(e.doc.crc.client), short_date(e.doc.crc.date), ", ".join(md(k) for k in e.doc.crc.keywords),
+                 md(e.doc.crc.client), site.date(e.doc.crc.date), ", ".join(md(k) for k in e.doc.crc.keywords),
                  (":material-star: " if e.page else "") + score_badge(e.score)] for e in related[:LIST_LIMIT])
-        out = out.rstrip() + "\n\n## Dans nos CRC {#dans-nos-crc}\n\n" \
-            f"Les comptes rendus où le sujet est apparu ({len(related)}).\n\n" \
-            + table(("CRC", "Client", "Date", "Mots-clés", "Score"), rows)
+        out = (out.rstrip() + f"\n\n## {t['in_our_crcs']} {{#dans-nos-crc}}\n\n"
+               + t["in_our_crcs_lead"].format(n=len(related)) + "\n\n"
+               + table(headers(t, "h_crc", "h_client", "h_date", "h_keywords", "h_score"), rows))
     return out
 
 
 def kb_index(site: Site) -> str:
     """The hand-written pages grouped by kind."""
-    page = KB_INDEX
-    parts = [front_matter("Fiches et scripts"), "# Fiches et scripts\n",
-             "Scripts d'objection, modèles d'e-mail, check-lists et playbooks de l'équipe, "
-             "écrits dans `content/kb/`.\n"]
+    page, t = KB_INDEX, site.t
+    parts = [front_matter(t["kb"]), f"# {t['kb']}\n", t["kb_lead"] + "\n"]
     groups: dict[Optional[str], list[KbPage]] = defaultdict(list)
     for p in site.project.kb:
         groups[p.meta.kind].append(p)
-    for kind, title in KINDS.items():
+    for kind in KINDS:
         pages = sorted(groups.get(kind, []), key=lambda p: (slug(p.meta.title), p.path))
         if not pages:
             continue
-        parts.append(f"## {title}\n")
+        parts.append(f"## {kind_title(t, kind)}\n")
         parts.append("\n".join(
             f"- {KIND_ICONS[kind]} {link(page, p.meta.title, kb_path(p))}"
             + (f" — {md(p.meta.description)}" if p.meta.description else "")
-            + (" " + " ".join(f'<span class="dd-chip">{attr(t)}</span>' for t in p.meta.tags) if p.meta.tags else "")
+            + (" " + " ".join(f'<span class="dd-chip">{attr(tag)}</span>' for tag in p.meta.tags) if p.meta.tags else "")
             for p in pages) + "\n")
     if not site.project.kb:
-        parts.append("Aucune fiche : ajoutez des pages Markdown dans `content/kb/`.\n")
+        parts.append(t["no_kb"] + "\n")
     return "\n".join(parts)
 
 
 # --- board and metrics -----------------------------------------------------------------------------
 
-BOARD_PDFS = (("board/board.pdf", "Tableau A4 paysage"), ("board/banners.pdf", "Bannières de colonnes"),
-              ("board/labels.pdf", "Étiquettes BLOQUÉ et micro-règles"), ("board/cards.pdf", "Cartes à imprimer"))
+BOARD_PDFS = (("board/board.pdf", "pdf_board"), ("board/banners.pdf", "pdf_banners"),
+              ("board/labels.pdf", "pdf_labels"), ("board/cards.pdf", "pdf_cards"))
 
 
 def board_card(site: Site, page: str, card: Card) -> str:
     """One card on the HTML board."""
+    t = site.t
     nxt = card.next_action
     late = bool(nxt and nxt.date and nxt.date < site.as_of)
     cls = f"dd-card dd-card--{card.class_}" + (" dd-card--blocked" if card.blocked else "")
     lines = [f'<a class="dd-card__id" href="{attr(rel(page, out_html(site.opp_pages[card.id])))}">{attr(card.id)}</a>',
              f'<span class="dd-card__account">{attr(card.account or "")}</span>']
-    figures = " · ".join(x for x in (money(card.amount), f"{card.probability} %" if card.probability is not None else "") if x)
+    figures = " · ".join(x for x in (site.money(card.amount), percent(card.probability, site.language)) if x)
     if figures:
         lines.append(f'<span class="dd-card__figures">{attr(figures)}</span>')
     if nxt:
         lines.append(f'<span class="dd-card__next{" dd-late" if late else ""}">→ {attr(nxt.what)}'
-                     f'{" · " + attr(short_date(nxt.date)) if nxt.date else ""}</span>')
+                     f'{" · " + attr(site.date(nxt.date)) if nxt.date else ""}</span>')
     if card.owner:
         lines.append(f'<span class="dd-card__owner">{attr(card.owner.name)}</span>')
     if card.outcome:
-        lines.append(f'<span class="dd-card__outcome dd-card__outcome--{card.outcome.result}">{OUTCOMES[card.outcome.result]}</span>')
+        lines.append(f'<span class="dd-card__outcome dd-card__outcome--{card.outcome.result}">{t[card.outcome.result]}</span>')
     if card.blocked:
-        lines.append(f'<span class="dd-blocked" title="{attr(card.blocked.cause)}">BLOQUÉE</span>')
+        lines.append(f'<span class="dd-blocked" title="{attr(card.blocked.cause)}">{t["blocked_chip"]}</span>')
     return f'<li class="{cls}">' + "".join(lines) + "</li>"
 
 
 def board_html(site: Site, page: str) -> str:
     """The board as columns of cards (raw HTML, every value escaped)."""
-    board = site.board
+    board, t = site.board, site.t
     if board is None:
-        return "Pas de tableau.\n"
+        return t["no_board"] + "\n"
     wip = rules.wip((d.card for d in site.cards.values()), board)
     cols = []
     last = board.columns[-1].key
@@ -977,77 +1016,73 @@ def board_html(site: Site, page: str) -> str:
         count = str(len(cards)) if col.key == last else f"{wip[col.key]}{limit}"
         head = (f'<div class="dd-col__head{" dd-col__head--over" if over else ""}">'
                 f'<span>{attr(col.title)}</span><span class="dd-col__wip" title="'
-                f'{"Dernières cartes closes" if col.key == last else "Cartes actives / limite WIP"}">{count}</span></div>')
+                f'{t["last_closed"] if col.key == last else t["wip_title"]}">{count}</span></div>')
         cols.append(f'<section class="dd-col">{head}<ul>' + "".join(board_card(site, page, c) for c in cards) + "</ul></section>")
     return '<div class="dd-board">' + "".join(cols) + "</div>\n"
 
 
 def board_page(site: Site) -> str:
     """The HTML board, its rules and the printable PDFs when they were built."""
-    page = BOARD
+    page, t = BOARD, site.t
     board = site.board
-    title = board.title if board else "Tableau"
-    parts = [front_matter(f"Tableau Kanban — {title}", hide=["navigation", "toc"]), f"# {md(title)}\n"]
-    period = f" · période du {short_date(board.period.start)} au {short_date(board.period.end)}" if board and board.period else ""
-    parts.append(f'<p class="dd-meta">Au {long_date(site.as_of)}{period} · colonne en rouge : limite WIP dépassée.</p>\n')
-    pdfs = [(p, t) for p, t in BOARD_PDFS if p in site.extras.files]
+    title = board.title if board else t["board_fallback"]
+    parts = [front_matter(f"{t['board']} — {title}", hide=["navigation", "toc"]), f"# {md(title)}\n"]
+    period = (t["period"].format(start=site.date(board.period.start), end=site.date(board.period.end))
+              if board and board.period else "")
+    parts.append(f'<p class="dd-meta">{t["board_meta"].format(date=site.long(site.as_of), period=period)}</p>\n')
+    pdfs = [(p, t[key]) for p, key in BOARD_PDFS if p in site.extras.files]
     if pdfs:
-        parts.append('<p class="dd-buttons">' + " ".join(a(page, t, p, "md-button") for p, t in pdfs) + "</p>\n")
+        parts.append('<p class="dd-buttons">' + " ".join(a(page, text, p, "md-button") for p, text in pdfs) + "</p>\n")
     parts.append(board_html(site, page))
     if board and board.pull_rules:
-        parts.append("## Règles de tirage\n")
+        parts.append(f"## {t['pull_rules']}\n")
         parts.append(bullets(board.pull_rules))
     if board and board.classes:
-        parts.append("## Classes de service\n")
-        parts.append(table(("Classe", "Politique"), ([md(c.title), md(c.policy)] for c in board.classes)))
+        parts.append(f"## {t['classes']}\n")
+        parts.append(table(headers(t, "h_class", "h_policy"), ([md(c.title), md(c.policy)] for c in board.classes)))
     if board and board.micro_rules:
-        parts.append("## Micro-règles\n")
-        parts.append(table(("Problème", "Règle", "Indicateur", "Cible", "Décision le"), (
-            [md(r.problem), md(r.rule), md(r.indicator), md(r.target), short_date(r.decision_date)] for r in board.micro_rules)))
+        parts.append(f"## {t['micro_rules']}\n")
+        parts.append(table(headers(t, "h_problem", "h_rule", "h_indicator", "h_target", "h_decision_on"), (
+            [md(r.problem), md(r.rule), md(r.indicator), md(r.target), site.date(r.decision_date)]
+            for r in board.micro_rules)))
     return "\n".join(parts)
 
 
-METRIC_TITLES = {"window": "Fenêtre d'observation", "history": "Historique disponible", "throughput": "Débit",
-                 "cycle_time": "Temps de cycle", "conversion": "Conversion par colonne",
-                 "time_in_column": "Temps par colonne", "card_age": "Âge des cartes", "weighted_pipeline": "Pipeline pondéré",
-                 "no_next_action": "Cartes sans prochaine action", "negotiation_lights": "Feux de la négociation",
-                 "wip": "Travail en cours (WIP)", "lost_reasons": "Raisons de perte", "forecast": "Prévision",
-                 "littles_law": "Loi de Little", "stress_test": "Test de stress", "cfd": "Flux cumulé"}
-FIELD_LABELS = {"mean": "moyenne", "std_dev": "écart-type", "total": "total", "count": "nombre", "share": "part",
-                "target": "cible", "active": "actives", "median_days": "médiane (j)", "p85_days": "85e centile (j)",
-                "mean_days": "moyenne (j)", "max_days": "maximum (j)", "idle_days": "seuil d'inactivité (j)",
-                "idle_count": "cartes inactives", "horizon_weeks": "horizon (semaines)", "weeks": "semaines",
-                "days": "jours", "wip": "WIP", "throughput_per_week": "débit / semaine", "median_cycle_days": "cycle médian (j)",
-                "predicted_days": "cycle prévu (j)", "ratio": "ratio", "verdict": "verdict", "status": "statut",
-                "wip_now": "WIP actuel", "threshold": "seuil", "alert": "alerte", "start": "début", "end": "fin"}
-CHARTS = {"forecast": ("Prévision", "forecast"), "throughput": ("Débit", "throughput"),
-          "cycle-time": ("Temps de cycle", "cycle_time"), "cfd": ("Flux cumulé", "cfd"),
-          "funnel": ("Conversion", "conversion"), "ageing-wip": ("Âge des cartes", "card_age")}
+METRICS_SHOWN = ("window", "history", "throughput", "cycle_time", "conversion", "time_in_column", "card_age",
+                 "weighted_pipeline", "no_next_action", "negotiation_lights", "wip", "lost_reasons", "forecast",
+                 "littles_law", "stress_test", "cfd")  # titled by i18n metric_<key>; figures by field_<key>
+FIELDS = ("mean", "std_dev", "total", "count", "share", "target", "active", "median_days", "p85_days", "mean_days",
+          "max_days", "idle_days", "idle_count", "horizon_weeks", "weeks", "days", "wip", "throughput_per_week",
+          "median_cycle_days", "predicted_days", "ratio", "verdict", "status", "wip_now", "threshold", "alert",
+          "start", "end")
+CHARTS = {"forecast": "forecast", "throughput": "throughput", "cycle-time": "cycle_time", "cfd": "cfd",
+          "funnel": "conversion", "ageing-wip": "card_age"}  # chart file stem → metrics.json key; title: chart_<stem>
 
 
-def _scalar(value: Any) -> Optional[str]:
-    """A short French rendering of a number, flag or word; None for anything else."""
+def _scalar(value: Any, language: str = "fr") -> Optional[str]:
+    """A short rendering of a number, flag or word (`1 234,5` / `1,234.5`); None for anything else."""
     if isinstance(value, bool):
-        return "oui" if value else "non"
+        return site_labels(language)["yes" if value else "no"]
     if isinstance(value, (int, float)):
         text = f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
-        return text.replace(",", " ").replace(".", ",")
+        return text if language == "en" else text.replace(",", " ").replace(".", ",")
     if isinstance(value, str) and len(value) <= 160:
         return value
     return None
 
 
-def metrics_section(key: str, value: Any) -> str:
+def metrics_section(key: str, value: Any, language: str = "fr") -> str:
     """One metric of metrics.json: its definition and its headline figures."""
-    out = [f"### {md(METRIC_TITLES.get(key, key.replace('_', ' ').capitalize()))}\n"]
+    t, colon = site_labels(language), labels(language)["colon"]
+    out = [f"### {md(t.get(f'metric_{key}', key.replace('_', ' ').capitalize()))}\n"]
     if isinstance(value, dict):
         if isinstance(value.get("definition"), str):
             out.append(f"{md(value['definition'])}\n")
-        figures = [f"{md(FIELD_LABELS[k])} : **{md(s)}**" for k, v in value.items()
-                   if k in FIELD_LABELS and (s := _scalar(v)) is not None]
+        figures = [f"{md(t[f'field_{k}'])}{colon} **{md(s)}**" for k, v in value.items()
+                   if k in FIELDS and (s := _scalar(v, language)) is not None]
         if figures:
             out.append(" · ".join(figures) + "\n")
-    elif (s := _scalar(value)) is not None:
+    elif (s := _scalar(value, language)) is not None:
         out.append(md(s) + "\n")
     return "\n".join(out)
 
@@ -1066,23 +1101,24 @@ def metric_tiles(metrics: dict[str, Any]) -> str:
 
 def metrics_page(site: Site) -> str:
     """Flow metrics from metrics/metrics.json and its charts, when the build made them."""
-    page = METRICS
+    page, t = METRICS, site.t
     metrics = site.extras.metrics
-    parts = [front_matter("Indicateurs de flux"), "# Indicateurs de flux\n",
-             f'<p class="dd-meta">Au {long_date(site.as_of)} · pipeline pondéré : '
-             f"{attr(money(weighted_pipeline(site)) or '0 €')}</p>\n"]
+    pipeline = attr(site.money(weighted_pipeline(site)) or site.money(0))
+    parts = [front_matter(t["metrics_title"]), f"# {t['metrics_title']}\n",
+             f'<p class="dd-meta">{t["metrics_meta"].format(date=site.long(site.as_of), pipeline=pipeline)}</p>\n']
     if isinstance(metrics, dict):
         parts.append(metric_tiles(metrics))
-    buttons = [(f, t) for f, t in (("metrics/index.html", "Rapport complet à imprimer"),
-                                   ("metrics/metrics.json", "Données (metrics.json)")) if f in site.extras.files]
+    buttons = [(f, t[key]) for f, key in (("metrics/index.html", "full_report"), ("metrics/metrics.json", "metrics_data"))
+               if f in site.extras.files]
     if buttons:
-        parts.append('<p class="dd-buttons">' + " ".join(a(page, t, f, "md-button") for f, t in buttons) + "</p>\n")
+        parts.append('<p class="dd-buttons">' + " ".join(a(page, text, f, "md-button") for f, text in buttons)
+                     + "</p>\n")
     charts = sorted(f for f in site.extras.files if f.startswith("metrics/") and f.endswith(".svg"))
     order = list(CHARTS)
     charts.sort(key=lambda f: (order.index(posixpath.basename(f)[:-4]) if posixpath.basename(f)[:-4] in order else 99, f))
     for f in charts:
         stem = posixpath.basename(f)[:-4]
-        title, key = CHARTS.get(stem, (stem.replace("-", " ").capitalize(), ""))
+        title, key = t.get(f"chart_{stem}", stem.replace("-", " ").capitalize()), CHARTS.get(stem, "")
         section = metrics.get(key) if isinstance(metrics, dict) else None
         definition = section.get("definition") if isinstance(section, dict) else None
         parts.append(f"## {md(title)}\n")
@@ -1090,11 +1126,10 @@ def metrics_page(site: Site) -> str:
                      + (f"<figcaption>{attr(definition)}</figcaption>" if isinstance(definition, str) else "")
                      + "</figure>\n")
     if isinstance(metrics, dict):
-        parts.append("## Définitions et chiffres\n")
-        parts += [metrics_section(k, v) for k, v in metrics.items() if k not in ("as_of", "cfd")]
+        parts.append(f"## {t['definitions']}\n")
+        parts += [metrics_section(k, v, site.language) for k, v in metrics.items() if k not in ("as_of", "cfd")]
     if not charts and not isinstance(metrics, dict):
-        parts.append('!!! info "Indicateurs non calculés"\n    Cette construction ne contient pas encore '
-                     "`metrics/metrics.json`. Lancez `dealdocs metrics` pour les voir dans le terminal.\n")
+        parts.append(f'!!! info "{t["no_metrics_title"]}"\n    {t["no_metrics"]}\n')
     return "\n".join(parts)
 
 
@@ -1108,15 +1143,16 @@ def navigation(site: Site) -> list[Any]:
     for p in site.project.kb:
         if kb_path(p) != KB_INDEX:  # a hand-written kb/index.md replaces the generated one
             groups[p.meta.kind].append(p)
-    for kind, title in KINDS.items():
+    t = site.t
+    for kind in KINDS:
         pages = sorted(groups.get(kind, []), key=lambda p: (slug(p.meta.title), p.path))
         if pages:
-            kb.append({title: [{title_text(p.meta.title): kb_path(p)} for p in pages]})
-    return [{"Accueil": HOME}, {"Fiches et scripts": kb}, {"CRC exemplaires": EXEMPLARY_INDEX},
-            {"Opportunités": OPPORTUNITY_INDEX}, {"Registre": REGISTER},
-            {"Parcourir": [{"Par client": BY_CLIENT}, {"Par type": BY_TYPE}, {"Par mot-clé": BY_KEYWORD},
-                           {"Par mois": BY_MONTH}]},
-            {"Pilotage": [{"Tableau Kanban": BOARD}, {"Indicateurs": METRICS}]}]
+            kb.append({kind_title(t, kind): [{title_text(p.meta.title): kb_path(p)} for p in pages]})
+    return [{t["nav_home"]: HOME}, {t["kb"]: kb}, {t["exemplary"]: EXEMPLARY_INDEX},
+            {t["opportunities"]: OPPORTUNITY_INDEX}, {t["nav_register"]: REGISTER},
+            {t["nav_browse"]: [{t["nav_by_client"]: BY_CLIENT}, {t["nav_by_type"]: BY_TYPE},
+                               {t["nav_by_keyword"]: BY_KEYWORD}, {t["nav_by_month"]: BY_MONTH}]},
+            {t["nav_steering"]: [{t["board"]: BOARD}, {t["metrics"]: METRICS}]}]
 
 
 @dataclass(frozen=True)

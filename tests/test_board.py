@@ -339,13 +339,14 @@ def pdf_project(scratch: Scratch) -> Scratch:
     return scratch
 
 
-def render(root: Path, out: Path, *only: str, as_of: str = AS_OF) -> dict[str, bytes]:
+def render(root: Path, out: Path, *only: str, as_of: str = AS_OF, headline: dict | None = None) -> dict[str, bytes]:
     """Render the board documents (or only the named ones, e.g. "board.pdf") of a scratch project."""
     when = date.fromisoformat(as_of)
     project = load_project(root, when)
     assert not [f for f in project.findings if f.severity == "error"], project.findings
     out.mkdir(parents=True, exist_ok=True)
-    findings = board_render.write_board(project, when, Writer(out), [f"board/{n}" for n in only] or None)
+    findings = board_render.write_board(project, when, Writer(out), [f"board/{n}" for n in only] or None,
+                                        headline=headline)
     assert findings == []
     return {p.name: p.read_bytes() for p in sorted((out / "board").glob("*.pdf"))}
 
@@ -689,7 +690,62 @@ def test_a_corrupted_page_in_the_cache_is_rendered_again(warm: Scratch, paged: d
     assert len(rendered) == 2
 
 
-def test_every_board_page_fits_on_one_sheet(tmp_path: Path) -> None:
+#: metrics.headline() at its longest: two-digit figures everywhere
+LONG_HEADLINE = {"items": [
+    {"key": "throughput", "label": "Débit", "value": 12.3, "text": "12,3 gain(s) / semaine (moy. 6 sem.)"},
+    {"key": "wip", "label": "WIP", "value": 48, "text": "48 carte(s) active(s)"},
+    {"key": "forecast", "label": "Prévision 4 semaines", "value": 49.2, "status": "ok",
+     "text": "49,2 ± 12,4 gains (≥ 38 à 85 %)"},
+    {"key": "weighted_pipeline", "label": "Pipe pondéré", "value": 1, "text": "1 €"}]}
+
+
+def test_headline_items_split_the_figure_from_its_note() -> None:
+    items = board_render.headline_items(LONG_HEADLINE)
+    assert [i["key"] for i in items] == ["throughput", "forecast"]
+    assert items[1]["figure"] == "49,2 ± 12,4 gains" and items[1]["note"] == "(≥ 38 à 85 %)"
+    short = {"items": [{"key": "forecast", "label": "Prévision 4 semaines", "text": "pas assez de données"}]}
+    assert board_render.headline_items(short)[0]["note"] == "" and board_render.headline_items(None) == []
+
+
+def test_headline_is_whole_and_large_on_the_board(tmp_path: Path) -> None:
+    """Throughput and forecast, at their longest, print in full, as large as the column WIP, within the sheet."""
+    scratch = pdf_project(Scratch(tmp_path / "repo"))
+    page = reader(render(scratch.root, tmp_path / "out", "board.pdf", headline=LONG_HEADLINE)["board.pdf"]).pages[0]
+    runs: list[tuple[str, float, float]] = []       # text, x and font size in CSS px (the PDF's 0.75 scale)
+    page.extract_text(visitor_text=lambda t, cm, tm, font, size: runs.append((t.strip(), tm[4], size)))
+    sizes = {t: size for t, _, size in runs}
+    assert sizes["12,3 gain(s) / semaine"] * 0.75 >= 14 and sizes["49,2 ± 12,4 gains"] * 0.75 >= 14
+    assert sizes["WIP 5/2"] <= sizes["49,2 ± 12,4 gains"]
+    assert {"DÉBIT", "PRÉVISION 4 SEMAINES", "(moy. 6 sem.)", "(≥ 38 à 85 %)"} <= set(sizes)
+    x, size = next((x, size) for t, x, size in runs if t == "(≥ 38 à 85 %)")
+    assert (x + 0.7 * size * len("(≥ 38 à 85 %)")) * 0.75 < 842 - 17     # ends before the right margin
+    assert "…" not in "".join(t for t, _, _ in runs if "gain" in t or "≥" in t)
+
+
+@pytest.mark.parametrize("language, present, absent", [
+    ("fr", ["Légende :", "Pipe pondéré :", "Gagnées : 1", "Règles :"], ["Légende:"]),
+    ("en", ["Legend:", "Weighted pipeline:", "Won: 1", "Rules:"], [" :"]),
+])
+def test_board_colons_follow_the_language(tmp_path: Path, language: str, present: list[str], absent: list[str]) -> None:
+    """French puts a space before a colon, English does not (the board's HTML, before PDF)."""
+    scratch = pdf_project(Scratch(tmp_path / "repo"))
+    project = load_project(scratch.root, date.fromisoformat(AS_OF))
+    context = board_render.board_context(project.board, project.cards, date.fromisoformat(AS_OF), language)
+    renderer = board_render.BoardRenderer(None)
+    html = "".join(renderer.html(name, context) for name in board_render.DOCUMENTS.values())
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+    assert [word for word in present if word in text] == present
+    assert not [word for word in absent if word in text]
+
+
+def test_headline_band_takes_its_room_on_every_page() -> None:
+    cols = [{"title": "Prospects", "expedite": []}, {"title": "Offre", "expedite": []}]
+    plain = {"id": "A", "blocked": None}
+    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, None]] * 20, headline=True)] == [7, 7, 6]
+
+
+@pytest.mark.parametrize("headline", [None, LONG_HEADLINE], ids=["plain", "headline"])
+def test_every_board_page_fits_on_one_sheet(tmp_path: Path, headline: dict | None) -> None:
     """Two-line column titles, blocked cards and a stack of expedite cards: the packing never overflows."""
     scratch = Scratch(tmp_path / "repo")
     scratch.write("content/board.yaml", BOARD.replace("title: Offre envoyée,", "title: Offre envoyée au client final,")
@@ -702,8 +758,8 @@ def test_every_board_page_fits_on_one_sheet(tmp_path: Path) -> None:
              column=["prospects", "proposal", "negotiation"][i % 3],
              replace={"last_action: 2025-10-22": blocked}, **extra)
     project = load_project(scratch.root, date.fromisoformat(AS_OF))
-    context = board_render.board_context(project.board, project.cards, date.fromisoformat(AS_OF))
-    pdfs = render(scratch.root, tmp_path / "out", "board.pdf")
+    context = board_render.board_context(project.board, project.cards, date.fromisoformat(AS_OF), headline=headline)
+    pdfs = render(scratch.root, tmp_path / "out", "board.pdf", headline=headline)
     assert len(reader(pdfs["board.pdf"]).pages) == len(context["board_pages"]) == 2
     words = text(pdfs["board.pdf"])
     assert all(f"Compte {i:02}" in words for i in range(21))

@@ -154,3 +154,20 @@ def test_ics_helpers() -> None:
     assert [sequence(v) for v in ("1.0", "1.1", "1.12", "2.0")] == [0, 1, 12, 100]
     start, end = time_range(datetime(2025, 10, 27).date(), "9:30")
     assert (start.isoformat(), end.isoformat()) == ("2025-10-27T09:30:00+01:00", "2025-10-27T10:30:00+01:00")
+
+
+def test_sample_drafts_have_a_sender_address() -> None:
+    """The sample's draft CRCs name their vendor's address, so their .eml has a From (sent ones are locked)."""
+    from generator.context import crc_context
+    from generator.project import load_project
+    from generator.render.email import build_message, sender
+
+    project = load_project(Path(__file__).resolve().parents[1], datetime(2025, 10, 24).date())
+    drafts = [d for d in project.crcs if d.crc.sent_on is None]
+    assert drafts
+    for doc in drafts:
+        ctx = crc_context(doc, project.settings.language)
+        address = (sender(ctx) or {}).get("email", "")
+        assert address.endswith("@vendeur.example"), doc.name              # the vendor's domain in the examples
+        msg = email.message_from_bytes(build_message(ctx, "texte\n", "<p>texte</p>\n", b"docx"), policy=policy.default)
+        assert [a.addr_spec for a in msg["From"].addresses] == [address]

@@ -14,7 +14,8 @@ import pytest
 from conftest import GOOD_CRC, Scratch
 from generator import rules
 from generator.context import crc_context
-from generator.i18n import LABELS, deadline_text, labels, long_date, money, percent
+from generator.i18n import (LABELS, SITE_LABELS, deadline_text, labels, long_date, money, percent, plural,
+                            site_labels)
 from generator.loader import parse_yaml
 from generator.models import Crc, CrcDoc, Located
 from generator.naming import document_name
@@ -33,6 +34,16 @@ def test_label_tables_match() -> None:
     for language, table in LABELS.items():
         assert all(isinstance(v, str) and v for v in table.values()), language
     assert labels("de") is LABELS["fr"]
+    assert SITE_LABELS["fr"].keys() == SITE_LABELS["en"].keys()
+    for language, table in SITE_LABELS.items():
+        assert all(isinstance(v, str) and v for v in table.values()), language
+    assert site_labels("de") is SITE_LABELS["fr"]
+
+
+def test_colon_and_plural() -> None:
+    """French puts a space before a colon, English does not."""
+    assert (labels("fr")["colon"], labels("en")["colon"]) == (" :", ":")
+    assert plural(1, "version|versions") == "1 version" and plural(0, "fiche|fiches") == "0 fiches"
 
 
 @pytest.mark.parametrize("language, expected", [("fr", "19 septembre 2025"), ("en", "19 September 2025")])
@@ -102,8 +113,10 @@ def build(scratch: Scratch, run_cli, out: Path, language: str | None) -> Path:
 
 
 @pytest.mark.parametrize("language, present, absent", [
-    (None, ["Faits saillants", "19 septembre 2025", "Découverte"], ["Key facts", "September"]),
-    ("en", ["Key facts", "19 September 2025", "Discovery"], ["Faits saillants", "septembre 2025"]),
+    (None, ["Faits saillants", "19 septembre 2025", "Découverte", "Probabilité : 40 %", "Quand : "],
+     ["Key facts", "September", "Probabilité:"]),
+    ("en", ["Key facts", "19 September 2025", "Discovery", "Probability: 40%", "When: "],
+     ["Faits saillants", "septembre 2025", "Probability :", "When :"]),
 ])
 def test_build_follows_the_setting(scratch_project: Scratch, run_cli, tmp_path: Path, language, present, absent) -> None:
     out = build(scratch_project, run_cli, tmp_path / "site", language)
@@ -131,6 +144,8 @@ def test_email_follows_the_setting(scratch_project: Scratch, run_cli, tmp_path: 
     text = message.get_body(("plain",)).get_content()
     for word in words:
         assert word in text, word
+    owners = "Owners: M. Dubois and Zoé Martin" if language == "en" else "Responsables : M. Dubois et Zoé Martin"
+    assert owners in text and owners in message.get_body(("html",)).get_content()
 
 
 def test_unknown_language_is_an_error(scratch_project: Scratch, run_cli) -> None:

@@ -506,6 +506,38 @@ MARKDOWN_EXTENSIONS = ["abbr", "admonition", "attr_list", "md_in_html", "tables"
                        "pymdownx.mark", "pymdownx.keys", "pymdownx.magiclink"]
 
 
+FRENCH_HEADINGS = ("## À traiter", "### Cartes bloquées", "## Carte Kanban", "# Registre des CRC", "## Parcourir",
+                   "# Fiches et scripts", "## Règles de tirage", "# Indicateurs de flux", "Score qualité :")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_site_pages_follow_the_language(tmp_path: Path, language: str) -> None:
+    """Headings, navigation and table headers in the site's language; "X :" in French, "X:" in English."""
+    from generator.project import load_project
+    scratch = Scratch(tmp_path / "repo")
+    write_project(scratch)
+    scratch.write("mkdocs.yml", f"site_name: Ventes\nextra:\n  dealdocs:\n    language: {language}\n")
+    result = pages.site_pages(load_project(scratch.root, AS_OF), AS_OF, pages.Extras(frozenset({"board/board.pdf"})))
+    everything = "\n".join(result.pages.values())
+    home, opportunity = result.pages[pages.HOME], result.pages["opportunites/opp-2025-014.md"]
+    exemplary = result.pages[f"exemplaires/{EXEMPLARY}.md"]
+    if language == "fr":
+        assert all(h in everything for h in FRENCH_HEADINGS)
+        assert "### Cartes bloquées (1) {#bloquees}" in home and "| Opportunité | Compte | Colonne |" in home
+        assert "- **Objectif** : " in opportunity and "**Objectif** : " in exemplary
+        assert list(result.nav[0]) == ["Accueil"]
+        return
+    assert not [h for h in FRENCH_HEADINGS if h in everything]
+    assert "## Needs attention {#a-traiter}" in home and "### Blocked cards (1) {#bloquees}" in home
+    assert "| Opportunity | Account | Column |" in home
+    assert "## Kanban card" in opportunity and "| Class of service |" in opportunity
+    assert "- **Objective**: " in opportunity and "**Objective**: " in exemplary and "**Objective** :" not in everything
+    assert '"Quality score: ' in exemplary and "# CRC register" in result.pages[pages.REGISTER]
+    assert "## Pull rules" in result.pages[pages.BOARD] and "A4 landscape board" in result.pages[pages.BOARD]
+    assert [list(item)[0] for item in result.nav] == ["Home", "Playbooks and scripts", "Exemplary CRCs",
+                                                       "Opportunities", "Register", "Browse", "Steering"]
+
+
 @pytest.mark.parametrize("text", [
     "<script>alert(1)</script>", "**gras** et _italique_", "[clic](javascript:alert(1))", "`code`", "a | b",
     ":smile: :material-star:", "# titre", "- tiret", "12. point", "> citation", "texte {#id .cls}",

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Optional, Sequence, TypeVar
 import jinja2
 
 from .. import rules
+from ..i18n import labels as i18n_labels
 from ..models import ERROR, Board, Card, CardDoc, Finding
 from ..templates import DEFAULTS, display_path, environment, file_hash, template_path
 from . import RenderError
@@ -54,6 +55,7 @@ BOARD_BLOCKED_CARD_MM = 22.6
 BOARD_ROW_PADDING_MM = 0.8
 BOARD_LANE_MM = 3.9 + 0.8 + 0.5  # the expedite lane: its title, and its cell's padding and border
 BOARD_LANE_MIN_MM = 6.0
+BOARD_HEADLINE_MM = 6.5          # the throughput and forecast band under the title, when the build has metrics
 
 CLASS_RANK = {"expedite": 0, "fixed-date": 1, "partner": 2, "standard": 3}
 DEFAULT_CLASS_TITLES = {"standard": "Standard", "fixed-date": "Fixed Date", "expedite": "Expedite",
@@ -314,10 +316,15 @@ def _card_mm(view: dict[str, Any]) -> float:
     return BOARD_BLOCKED_CARD_MM if view.get("blocked") else BOARD_CARD_MM
 
 
-def board_pages(columns: list[dict[str, Any]], rows: list[list[Optional[dict[str, Any]]]]) -> list[dict[str, Any]]:
-    """The rows packed into A4 landscape pages by their printed height; the first page holds the expedite lane."""
+def board_pages(columns: list[dict[str, Any]], rows: list[list[Optional[dict[str, Any]]]],
+                headline: bool = False) -> list[dict[str, Any]]:
+    """The rows packed into A4 landscape pages by their printed height; the first page holds the expedite lane.
+
+    With `headline`, every page's header also holds the throughput and forecast band.
+    """
     stacked = [sum(_card_mm(v) for v in c["expedite"]) for c in columns]
-    full = BOARD_ROOM_MM - (BOARD_TITLE_LINE_MM if _titles_wrap(columns) else 0.0)
+    full = (BOARD_ROOM_MM - (BOARD_TITLE_LINE_MM if _titles_wrap(columns) else 0.0)
+            - (BOARD_HEADLINE_MM if headline else 0.0))
     room = full - BOARD_LANE_MM - max([BOARD_LANE_MIN_MM] + stacked)
     pages: list[list[list[Optional[dict[str, Any]]]]] = [[]]
     for row in rows:
@@ -348,6 +355,19 @@ def legend(board: Board, language: str = "fr") -> dict[str, Any]:
     }
 
 
+def headline_items(headline: Optional[dict[str, Any]]) -> list[dict[str, str]]:
+    """Throughput and forecast of metrics.headline() for the board's band: label, figure, and the note in brackets."""
+    out = []
+    for item in (headline or {}).get("items", []):
+        if item["key"] not in ("throughput", "forecast"):
+            continue
+        text = str(item["text"])
+        figure, _, note = text.partition(" (")
+        out.append({"key": item["key"], "label": item["label"], "text": text, "figure": figure,
+                    "note": f"({note}" if note else ""})
+    return out
+
+
 def board_context(board: Board, docs: list[CardDoc], as_of: date, language: str = "fr",
                   headline: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """The view model of the four board documents."""
@@ -355,6 +375,7 @@ def board_context(board: Board, docs: list[CardDoc], as_of: date, language: str 
     cards = [d.card for d in sorted(docs, key=lambda d: (d.card.id, d.source.path))]
     columns = column_views(cards, board, as_of, language)
     rows = board_rows(columns)
+    figures = headline_items(headline)
     active = sorted((c for c in cards if c.active),
                     key=lambda c: (board.index(c.column), card_sort_key(c)))
     active_views = [card_view(c, board, as_of, language) for c in active]
@@ -367,6 +388,7 @@ def board_context(board: Board, docs: list[CardDoc], as_of: date, language: str 
     return {
         "lang": language,
         "L": lab,
+        "colon": i18n_labels(language)["colon"],
         "title": board.title,
         "period": (f"{full_date(board.period.start, language)} → {full_date(board.period.end, language)}"
                    if board.period else ""),
@@ -374,14 +396,14 @@ def board_context(board: Board, docs: list[CardDoc], as_of: date, language: str 
         "as_of_iso": as_of.isoformat(),
         "columns": columns,
         "rows": rows,
-        "board_pages": board_pages(columns, rows),
+        "board_pages": board_pages(columns, rows, bool(figures)),
         "expedite_count": sum(len(c["expedite"]) for c in columns),
         "closed": closed_summary(cards, language),
         "stats": {"active": len(active), "weighted": short_amount(weighted, language) or "0\u00a0€",
                   "no_next": no_next, "no_next_pct": round(100 * no_next / len(active)) if active else 0,
                   "blocked": len(blocked),
                   "over": [c["title"] for c in columns if c["over"]]},
-        "headline": [i for i in (headline or {}).get("items", []) if i["key"] in ("throughput", "forecast")],
+        "headline": figures,
         "legend": legend(board, language),
         "pull_rules": list(board.pull_rules),
         "banner_pages": paginate(_banners(board, language), BANNERS_PER_PAGE),
