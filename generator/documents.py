@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional
 from . import __version__
 from .render import RenderError
 from .templates import display_path, file_hash, template_path
-from .workers import Batch, Workers, worker_count
+from .workers import Batch, Workers
 
 log = logging.getLogger(__name__)
 
@@ -197,15 +197,22 @@ def _render_chunk(chunk: list[tuple[Job, TemplateSet]]) -> list[Outcome]:
 
 def render_documents(jobs: list[Job], templates: TemplateSet, cache: Cache, workers: Workers,
                      on_files: Callable[[str, dict[str, bytes]], None],
-                     progress: Optional[Progress] = None) -> tuple[Batch, list[tuple[str, int, str]]]:
-    """Hand every job's files to on_files (cache first, then workers) as soon as they exist.
+                     progress: Optional[Progress] = None, reuse: Optional[Callable[[str, str], bool]] = None,
+                     keys_out: Optional[dict[str, str]] = None) -> tuple[Batch, list[tuple[str, int, str]]]:
+    """Hand every job's files to on_files (previous output, cache, then workers) as soon as they exist.
 
-    Returns the batch to wait for and the list that collects rendering errors (complete after wait()).
+    reuse(name, key) may keep a job's files from the previous output (true when it did); keys_out
+    receives every job's cache key. Returns the batch to wait for and the list that collects rendering
+    errors (complete after wait()).
     """
     errors: list[tuple[str, int, str]] = []
     todo: list[tuple[Job, str]] = []
     for job in jobs:
         key = job_key(job, templates)
+        if keys_out is not None:
+            keys_out[job.name] = key
+        if reuse is not None and reuse(job.name, key):
+            continue
         cached = cache.get(key)
         if cached is not None:
             on_files(job.name, cached)
@@ -229,16 +236,6 @@ def render_documents(jobs: list[Job], templates: TemplateSet, cache: Cache, work
         if progress:
             progress("documents Word/HTML", done[0], len(jobs))
     return workers.map(_render_chunk, chunks, finished), errors
-
-
-def render_all(jobs: list[Job], templates: TemplateSet, cache: Cache, jobs_n: Optional[int] = None,
-               progress: Optional[Progress] = None) -> tuple[dict[str, dict[str, bytes]], list[tuple[str, int, str]]]:
-    """Render every job and return files by job name, and errors (everything held in memory: small sets only)."""
-    results: dict[str, dict[str, bytes]] = {}
-    with Workers(worker_count(jobs_n)) as workers:
-        batch, errors = render_documents(jobs, templates, cache, workers, results.__setitem__, progress)
-        batch.wait()
-    return results, errors
 
 
 def _safe_rel(rel: str) -> bool:

@@ -83,6 +83,9 @@ def _to_version(value: Any) -> Any:
     return value.strip()
 
 
+_DEADLINE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}))?")
+
+
 def _to_deadline(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.replace(tzinfo=None, second=0, microsecond=0)
@@ -90,6 +93,13 @@ def _to_deadline(value: Any) -> Any:
         return datetime(value.year, value.month, value.day, 17, 0)
     if isinstance(value, str):
         text = value.strip()
+        quick = _DEADLINE.fullmatch(text)  # the usual spellings, without strptime's locale lookups
+        if quick:
+            year, month, day, hour, minute = (int(g) if g else None for g in quick.groups())
+            try:
+                return datetime(year, month, day, 17 if hour is None else hour, minute or 0)  # type: ignore[arg-type]
+            except ValueError:
+                pass  # 2025-02-30: strptime below refuses it too, with the same message
         for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
             try:
                 parsed = datetime.strptime(text, fmt)

@@ -92,7 +92,8 @@ def start_documents(project: Project, writer: Writer, workers: Workers, progress
                     ) -> Callable[[], list[Finding]]:
     """Start crc/<NAME>.docx, .html and companions for every CRC (each written as soon as it exists).
 
-    Returns what waits for the last document and gives the findings of rendering.
+    A CRC whose cache key is the one of the previous build keeps its files from the previous output
+    without reading the cache. Returns what waits for the last document and gives the findings.
     """
     try:
         templates = template_set(project.root)
@@ -100,33 +101,80 @@ def start_documents(project: Project, writer: Writer, workers: Workers, progress
         failed = [Finding("templates/crc.docx", 1, ERROR, "", f"cannot read the Word template: {exc}")]
         return lambda: failed
     cache = Cache(project.root, enabled=use_cache)
+    state = DocumentState(project.root, writer) if use_cache else None
+    keys: dict[str, str] = {}
 
-    def write_files(_: str, files: dict[str, bytes]) -> None:
+    def write_files(name: str, files: dict[str, bytes]) -> None:
         for rel, data in sorted(files.items()):
             writer.write(rel, data)
+        if state is not None:
+            state.written[name] = sorted(files)
     with measure("word+html"):
-        batch, errors = render_documents(crc_jobs(project, contexts), templates, cache, workers, write_files, progress)
+        batch, errors = render_documents(crc_jobs(project, contexts), templates, cache, workers, write_files, progress,
+                                         reuse=state.reuse if state else None, keys_out=keys)
 
     def finish() -> list[Finding]:
         with measure("word+html (wait)"):
             batch.wait()
-        log.info("documents: %d rendered, %d from cache", cache.misses, cache.hits)
+        log.info("documents: %d kept, %d from cache, %d rendered", state.kept if state else 0, cache.hits,
+                 cache.misses)
+        if state is not None:
+            state.save(keys)
         return [Finding(t, line, ERROR, "", msg) for t, line, msg in sorted(errors)]
     return finish
+
+
+class DocumentState:
+    """Which cache key made each CRC's files in the previous build, and those files' hashes and sizes.
+
+    Kept in .dealdocs-cache/documents.json. It only says which files to look for: a file is kept from
+    the previous output only when that output's manifest vouches for the same hash (Writer.reuse).
+    """
+
+    VERSION = 1
+
+    def __init__(self, root: Any, writer: Writer) -> None:
+        from .documents import CACHE_DIR
+        self.path = root / CACHE_DIR / "documents.json"
+        self.writer = writer
+        self.written: dict[str, list[str]] = {}
+        self.kept = 0
+        self.previous: dict[str, Any] = {}
+        try:
+            import json
+            data = json.loads(self.path.read_bytes())
+            if isinstance(data, dict) and data.get("version") == self.VERSION and isinstance(data.get("jobs"), dict):
+                self.previous = data["jobs"]
+        except (OSError, ValueError):
+            pass
+
+    def reuse(self, name: str, key: str) -> bool:
+        """Keep name's files from the previous output when they were made with this key."""
+        entry = self.previous.get(name)
+        try:
+            if not entry or entry[0] != key or not entry[1]:
+                return False
+            files = [(str(rel), str(digest), int(size)) for rel, digest, size in entry[1]]
+        except (TypeError, ValueError, IndexError):
+            return False
+        if not all(rel.startswith("crc/") and self.writer.reuse(rel, digest, size) for rel, digest, size in files):
+            return False  # the files linked so far are written again with the others
+        self.written[name] = [rel for rel, _, _ in files]
+        self.kept += 1
+        return True
+
+    def save(self, keys: dict[str, str]) -> None:
+        """Record this build's keys and files (best effort)."""
+        import json
+        hashes, sizes = self.writer.hashes, self.writer.sizes
+        jobs = {name: [keys[name], [[rel, hashes[rel], sizes[rel]] for rel in rels if rel in hashes]]
+                for name, rels in sorted(self.written.items()) if name in keys}
+        _store(self.path, json.dumps({"version": self.VERSION, "jobs": jobs}, separators=(",", ":")).encode())
 
 
 def docx_hashes(project: Project, writer: Writer) -> dict[str, str]:
     """The sha256 of every CRC's Word file written in this build, by CRC name."""
     return {d.name: writer.hashes[f"crc/{d.name}.docx"] for d in project.crcs if writer.has(f"crc/{d.name}.docx")}
-
-
-def render_crcs(project: Project, writer: Writer, progress: Optional[Progress] = None,
-                jobs: Optional[int] = None, use_cache: bool = True,
-                contexts: Optional[list[tuple[CrcDoc, dict[str, Any]]]] = None) -> tuple[list[Finding], dict[str, str]]:
-    """crc/<NAME>.docx, .html and companions for every CRC; returns findings and docx hashes."""
-    with Workers(worker_count(jobs)) as workers:
-        findings = start_documents(project, writer, workers, progress, use_cache, contexts)()
-    return findings, docx_hashes(project, writer)
 
 
 def crc_index(project: Project, hashes: dict[str, str]) -> list[dict[str, Any]]:

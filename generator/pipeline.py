@@ -64,6 +64,7 @@ class Writer:
         self.count = 0
         self.linked = 0
         self.hashes: dict[str, str] = {}
+        self.sizes: dict[str, int] = {}
         self._folders: set[str] = set()
         self._lock = threading.Lock()  # results of worker processes are written from the pool's thread
         self._previous, self._previous_hashes, self._previous_mtime = _previous_output(previous)
@@ -85,6 +86,27 @@ class Writer:
             return self._write(rel, data)
 
     def _write(self, rel: str, data: bytes) -> Path:
+        target = self._target(rel)
+        digest = sha256(data)
+        if not (self._previous_hashes.get(rel) == digest and self._link(rel, target, len(data))):
+            with open(target, "xb") as fh:
+                fh.write(data)
+        self._record(rel, digest, len(data))
+        return target
+
+    def reuse(self, rel: str, digest: str, size: int) -> bool:
+        """Link the previous output's rel if it holds exactly these bytes (by its manifest); false otherwise."""
+        with self._lock:
+            if self._previous_hashes.get(rel) != digest:
+                return False
+            target = self._target(rel)
+            if not self._link(rel, target, size):
+                return False
+            self._record(rel, digest, size)
+            return True
+
+    def _target(self, rel: str) -> Path:
+        """The path to create for rel: its folder made, any earlier file of this build removed."""
         target = self.path(rel)
         folder = os.path.dirname(rel)
         if folder not in self._folders:
@@ -92,13 +114,14 @@ class Writer:
             self._folders.add(folder)
         if rel in self.hashes:
             os.unlink(target)  # written twice: never write through a link into the previous output
-        digest = sha256(data)
-        if not (self._previous_hashes.get(rel) == digest and self._link(rel, target, len(data))):
-            with open(target, "xb") as fh:
-                fh.write(data)
-        self.hashes[rel] = digest
-        self.count += 1
+            del self.hashes[rel]
+            self.count -= 1
         return target
+
+    def _record(self, rel: str, digest: str, size: int) -> None:
+        self.hashes[rel] = digest
+        self.sizes[rel] = size
+        self.count += 1
 
     def _link(self, rel: str, target: Path, size: int) -> bool:
         """Hard-link the previous output's rel when it is still the file its manifest describes."""

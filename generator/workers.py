@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Callable, Optional, Sequence
 
@@ -23,34 +24,46 @@ def worker_count(jobs: Optional[int]) -> int:
 
 
 class Batch:
-    """Tasks submitted together; wait() returns once every callback has run."""
+    """Tasks submitted together; wait() returns once every result has been handed to the callback.
+
+    The batch keeps no finished future: a result is dropped as soon as its callback has run, so a
+    build holds only the results still in flight.
+    """
 
     def __init__(self, fn: Callable[[Any], Any], args: Sequence[Any], on_done: Done) -> None:
         self.fn, self.args, self.on_done = fn, args, on_done
-        self.futures: list[tuple[int, Future]] = []
+        self.remaining = 0
+        self.failed: list[int] = []  # tasks whose worker died: redone here by wait()
         self.error: Optional[BaseException] = None  # raised by a callback in the pool's thread
+        self._done = threading.Condition()
+
+    def deliver(self, future: Future, i: int) -> None:
+        """Hand a finished task's result to the callback (runs in the pool's thread)."""
+        try:
+            if future.cancelled() or future.exception() is not None:
+                self.failed.append(i)
+            elif self.error is None:
+                self.on_done(i, future.result())
+        except BaseException as exc:  # noqa: BLE001 — kept for wait(), which runs in the build's thread
+            self.error = exc
+        finally:
+            with self._done:
+                self.remaining -= 1
+                self._done.notify_all()
 
     def wait(self) -> None:
-        """Wait for every task; a task whose worker died is run again here; a callback's error is raised here."""
-        for i, future in self.futures:
-            try:
-                future.result()
-            except Exception as exc:  # noqa: BLE001 — a broken pool: finish the work in this process
-                log.warning("a worker process failed (%s); finishing the task in this process", exc)
+        """Wait for every callback; redo here a task whose worker died; raise a callback's error here."""
+        with self._done:
+            while self.remaining > 0:
+                self._done.wait()
+        failed, self.failed = sorted(self.failed), []
+        if failed and self.error is None:
+            log.warning("%d task(s) failed in a worker process; finishing them in this process", len(failed))
+            for i in failed:
                 self.on_done(i, self.fn(self.args[i]))
-        self.futures = []
         if self.error is not None:
             error, self.error = self.error, None
             raise error
-
-    def deliver(self, future: Future, i: int) -> None:
-        """Hand a finished task's result to the callback (a failed task is redone by wait())."""
-        if future.cancelled() or future.exception() is not None or self.error is not None:
-            return
-        try:
-            self.on_done(i, future.result())
-        except BaseException as exc:  # noqa: BLE001 — kept for wait(), which runs in the build's thread
-            self.error = exc
 
 
 class Workers:
@@ -71,10 +84,16 @@ class Workers:
                 on_done(i, fn(args[i]))
             return batch
         pool = self._ensure_pool()
+        batch.remaining = len(indexes)
         for i in indexes:
-            future = pool.submit(fn, args[i])
+            try:
+                future = pool.submit(fn, args[i])
+            except Exception:  # noqa: BLE001 — a pool broken meanwhile: wait() does the task here
+                with batch._done:
+                    batch.remaining -= 1
+                    batch.failed.append(i)
+                continue
             future.add_done_callback(lambda f, i=i: batch.deliver(f, i))
-            batch.futures.append((i, future))
         return batch
 
     @property

@@ -202,3 +202,22 @@ def test_unchanged_files_are_hard_linked_from_the_previous_output(scratch_projec
     kept = [rel for rel in before if after.get(rel) == before[rel]]
     assert f"crc/{NAME}.docx" in kept and len(kept) > len(before) // 2
     assert "manifest.json" not in kept
+
+
+def test_documents_made_with_the_same_key_are_kept_without_the_cache(scratch_project: Scratch, run_cli,
+                                                                      tmp_path: Path) -> None:
+    """A rebuild keeps an unchanged CRC's files from the previous output, even with its cache entries gone."""
+    path = scratch_project.crc()
+    out = tmp_path / "site"
+    assert build(scratch_project, run_cli, out) == 0
+    docx_path = out / "crc" / f"{NAME}.docx"
+    inode, data = docx_path.stat().st_ino, docx_path.read_bytes()
+    shutil.rmtree(scratch_project.root / ".dealdocs-cache" / "docs")
+    assert build(scratch_project, run_cli, out, "--as-of", "2025-09-26") == 0
+    assert docx_path.stat().st_ino == inode and docx_path.read_bytes() == data
+    cached = [p.read_bytes() for p in (scratch_project.root / ".dealdocs-cache").rglob("*.bin")]
+    assert not any(f"crc/{NAME}.docx".encode() in blob for blob in cached)  # not rendered, not re-cached
+    (scratch_project.root / ".dealdocs-cache" / "documents.json").write_text("{broken", encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("Brief besoins", "Brief des besoins"), encoding="utf-8")
+    assert build(scratch_project, run_cli, out) == 0
+    assert "Brief des besoins" in docx_text(docx_path)
