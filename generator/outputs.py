@@ -164,7 +164,7 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
                 metrics = from_project(project, as_of)
         with measure("board"):
             board = start_board(project, as_of, writer, workers, use_cache=use_cache,
-                                headline=headline(metrics) if metrics else None)
+                                headline=headline(metrics, project.settings.language) if metrics else None)
         with measure("metrics"):
             findings = write_metrics(project, as_of, writer, metrics, use_cache)
         write_crm(project, writer)
