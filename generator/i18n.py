@@ -181,6 +181,13 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "all": "Tous", "search": "Rechercher", "search_placeholder": "Client, opportunité, participant, mot-clé…",
         "month": "Mois", "under_target": "Sous 8/10", "at_target": "8/10 et plus", "loading": "Chargement du registre…",
         "register_pages": "Pages du registre",
+        # register.js: its messages (the script holds these French ones as its defaults)
+        "js_star": "CRC exemplaire : fiche complète", "js_word": "Document Word",
+        "js_empty": "Aucun CRC ne correspond à ces filtres.", "js_count": "{shown} CRC sur {total}",
+        "js_range": " · {first}–{last} affichés", "js_prev": "← Précédents", "js_next": "Suivants →",
+        "js_page": "Page {page} / {pages}",
+        "js_failed": "Le registre n'a pas pu être chargé (crc/index.json absent : lancez dealdocs build).",
+        "js_locale": "fr-FR", "js_date": "dmy",
         "noscript": "Le registre a besoin de JavaScript ; la liste complète est dans",
         "register_lead": "Toutes les versions de tous les CRC. Tapez pour filtrer (plusieurs mots : tous doivent "
                          "figurer), combinez avec les listes, cliquez un en-tête pour trier. L'adresse de la page garde "
@@ -291,6 +298,12 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "all": "All", "search": "Search", "search_placeholder": "Client, opportunity, participant, keyword…",
         "month": "Month", "under_target": "Under 8/10", "at_target": "8/10 and above", "loading": "Loading the register…",
         "register_pages": "Register pages",
+        "js_star": "Exemplary CRC: full page", "js_word": "Word document",
+        "js_empty": "No CRC matches these filters.", "js_count": "{shown} of {total} CRCs",
+        "js_range": " · {first}–{last} shown", "js_prev": "← Previous", "js_next": "Next →",
+        "js_page": "Page {page} / {pages}",
+        "js_failed": "The register could not be loaded (crc/index.json missing: run dealdocs build).",
+        "js_locale": "en-GB", "js_date": "iso",
         "noscript": "The register needs JavaScript; the full list is in",
         "register_lead": "Every version of every CRC. Type to filter (several words: all must appear), combine with the "
                          "lists, click a header to sort. The page address keeps the filters: copy it to share a view.",

@@ -877,7 +877,9 @@ def register_page(site: Site) -> str:
     month_opts = [(m, month_label(date(int(m[:4]), int(m[5:]), 1), site.language)) for m in months]
     opp_map = {key: out_html(p) for key, p in site.opp_pages.items()}
     exemplary = {e.doc.name: out_html(e.page) for e in site.entries if e.page}
-    labels_map = {"type": dict(types), "status": dict(statuses)}
+    labels_map: dict[str, Any] = {"type": dict(types), "status": dict(statuses)}
+    if site.language != "fr":  # the script's messages; French ones are its defaults (the French page is unchanged)
+        labels_map["text"] = {k[3:]: v for k, v in t.items() if k.startswith("js_")}
     html_block = (
         f'<div class="dd-register" id="dd-register" data-base="{attr(rel(page, "."))}/" data-data="{attr(REGISTER_DATA)}">\n'
         '<form class="dd-register__filters" id="dd-filters" role="search">'
