@@ -144,6 +144,48 @@ def crc_index(project: Project, hashes: dict[str, str]) -> list[dict[str, Any]]:
     return rows
 
 
+def cached_metrics(project: Project, as_of: date, use_cache: bool,
+                   compute: Callable[[Project, date], dict[str, Any]]) -> dict[str, Any]:
+    """The metrics of the cards and board as of a date, from the cache when they are unchanged.
+
+    The forecast's Monte Carlo costs more than everything else the metrics do, and a CRC edit
+    does not change them. A stored entry that does not load is recomputed, never trusted.
+    """
+    import hashlib
+    import json
+    from . import __version__
+    from .documents import CACHE_DIR
+    assert project.board is not None
+    digest = hashlib.sha256(f"metrics|{__version__}|{as_of.isoformat()}|".encode())
+    digest.update(project.board.model_dump_json().encode())
+    for doc in sorted(project.cards, key=lambda d: d.card.id):
+        digest.update(b"\0" + doc.card.model_dump_json().encode())
+    path = project.root / CACHE_DIR / "metrics" / f"{digest.hexdigest()}.json"
+    if use_cache:
+        try:
+            stored = json.loads(path.read_bytes())
+            if isinstance(stored, dict) and stored.get("as_of") == as_of.isoformat():
+                return stored
+        except (OSError, ValueError):
+            pass
+    metrics = compute(project, as_of)
+    if use_cache:
+        _store(path, json.dumps(metrics, ensure_ascii=False).encode("utf-8"))
+    return metrics
+
+
+def _store(path: Any, data: bytes) -> None:
+    """Write a cache file atomically (best effort: a cache that cannot be written is skipped)."""
+    import os
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.info("cache not written: %s", exc)
+
+
 def generate(project: Project, as_of: date, writer: Writer, progress: Optional[Progress] = None,
              jobs: Optional[int] = None, use_cache: bool = True) -> list[Finding]:
     """Write every output; return the findings of rendering.
@@ -161,7 +203,7 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
         if project.board is not None:
             from .metrics import from_project, headline
             with measure("metrics"):
-                metrics = from_project(project, as_of)
+                metrics = cached_metrics(project, as_of, use_cache, from_project)
         with measure("board"):
             board = start_board(project, as_of, writer, workers, use_cache=use_cache,
                                 headline=headline(metrics, project.settings.language) if metrics else None)

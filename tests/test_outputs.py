@@ -1,0 +1,60 @@
+"""outputs.generate's helpers: the metrics cache keyed by the cards, the board and the date."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from conftest import Scratch
+from generator.outputs import cached_metrics
+from generator.project import load_project
+
+AS_OF = date(2025, 10, 22)
+CARD = """\
+    id: OPP-1
+    column: negotiation
+    amount: 12000
+    probability: 50
+    next_action: {what: Relance, date: 2025-10-23}
+    history: [{column: prospects, date: 2025-09-01}, {column: negotiation, date: 2025-10-15}]
+    last_action: 2025-10-20
+    """
+
+
+def counting() -> tuple[list[int], object]:
+    calls: list[int] = []
+
+    def compute(project, as_of):
+        calls.append(1)
+        return {"as_of": as_of.isoformat(), "n": len(calls), "weights": [0.5, 1 / 3]}
+    return calls, compute
+
+
+def entries(root: Path) -> list[Path]:
+    return sorted((root / ".dealdocs-cache" / "metrics").glob("*.json"))
+
+
+def test_metrics_are_computed_once_per_cards_board_and_date(scratch_project: Scratch) -> None:
+    scratch_project.write("content/cards/a.yaml", CARD)
+    calls, compute = counting()
+    project = load_project(scratch_project.root, AS_OF)
+    first = cached_metrics(project, AS_OF, True, compute)
+    assert cached_metrics(project, AS_OF, True, compute) == first and len(calls) == 1  # floats round-trip
+    cached_metrics(project, date(2025, 10, 23), True, compute)
+    assert len(calls) == 2  # another date
+    scratch_project.write("content/cards/a.yaml", CARD.replace("12000", "15000"))
+    cached_metrics(load_project(scratch_project.root, AS_OF), AS_OF, True, compute)
+    assert len(calls) == 3  # an edited card
+    cached_metrics(project, AS_OF, False, compute)
+    assert len(calls) == 4  # --no-cache
+
+
+def test_unreadable_metrics_entry_is_recomputed(scratch_project: Scratch) -> None:
+    scratch_project.write("content/cards/a.yaml", CARD)
+    calls, compute = counting()
+    project = load_project(scratch_project.root, AS_OF)
+    cached_metrics(project, AS_OF, True, compute)
+    for damage in (b"{not json", b'["a list"]', b'{"as_of": "1999-01-01"}'):
+        [entry] = entries(scratch_project.root)
+        entry.write_bytes(damage)
+        assert cached_metrics(project, AS_OF, True, compute)["as_of"] == AS_OF.isoformat()
+    assert len(calls) == 4
