@@ -181,6 +181,13 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "all": "Tous", "search": "Rechercher", "search_placeholder": "Client, opportunité, participant, mot-clé…",
         "month": "Mois", "under_target": "Sous 8/10", "at_target": "8/10 et plus", "loading": "Chargement du registre…",
         "register_pages": "Pages du registre",
+        # register.js: its messages (the script holds these French ones as its defaults)
+        "js_star": "CRC exemplaire : fiche complète", "js_word": "Document Word",
+        "js_empty": "Aucun CRC ne correspond à ces filtres.", "js_count": "{shown} CRC sur {total}",
+        "js_range": " · {first}–{last} affichés", "js_prev": "← Précédents", "js_next": "Suivants →",
+        "js_page": "Page {page} / {pages}",
+        "js_failed": "Le registre n'a pas pu être chargé (crc/index.json absent : lancez dealdocs build).",
+        "js_locale": "fr-FR", "js_date": "dmy",
         "noscript": "Le registre a besoin de JavaScript ; la liste complète est dans",
         "register_lead": "Toutes les versions de tous les CRC. Tapez pour filtrer (plusieurs mots : tous doivent "
                          "figurer), combinez avec les listes, cliquez un en-tête pour trier. L'adresse de la page garde "
@@ -291,6 +298,12 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "all": "All", "search": "Search", "search_placeholder": "Client, opportunity, participant, keyword…",
         "month": "Month", "under_target": "Under 8/10", "at_target": "8/10 and above", "loading": "Loading the register…",
         "register_pages": "Register pages",
+        "js_star": "Exemplary CRC: full page", "js_word": "Word document",
+        "js_empty": "No CRC matches these filters.", "js_count": "{shown} of {total} CRCs",
+        "js_range": " · {first}–{last} shown", "js_prev": "← Previous", "js_next": "Next →",
+        "js_page": "Page {page} / {pages}",
+        "js_failed": "The register could not be loaded (crc/index.json missing: run dealdocs build).",
+        "js_locale": "en-GB", "js_date": "iso",
         "noscript": "The register needs JavaScript; the full list is in",
         "register_lead": "Every version of every CRC. Type to filter (several words: all must appear), combine with the "
                          "lists, click a header to sort. The page address keeps the filters: copy it to share a view.",
@@ -336,6 +349,196 @@ SITE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+#: Flow metrics shown to people (metrics.headline(), metrics/index.html, the SVG charts). metrics/metrics.json
+#: itself is data and stays French: its `definition` strings are shown through `metric_definition` below.
+METRIC_LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        # metrics.headline(): the board's band and the metrics pages' tiles
+        "hl_throughput": "Débit", "hl_throughput_text": "{mean} gain(s) / semaine (moy. 6 sem.)",
+        "hl_wip": "WIP", "hl_wip_text": "{n} carte(s) active(s)",
+        "hl_forecast": "Prévision 4 semaines", "hl_forecast_text": "{expected} ± {sigma} gains",
+        "hl_forecast_85": " (≥ {n} à 85 %)", "no_data": "pas assez de données", "hl_pipeline": "Pipe pondéré",
+        # texts of metrics.json shown in the language: statuses, Little's law verdicts, loss reasons, outcomes
+        "status_not_enough_data": "Pas assez de données : moins de 3 semaines d'historique.",
+        "status_no_throughput": "Aucune carte gagnée sur les 6 dernières semaines : impossible de projeter.",
+        "status_beyond_horizon": "Au-delà de {weeks} semaines au rythme actuel.",
+        "verdict_no_cycle": "Pas encore de cycle time mesuré : comparaison impossible.",
+        "verdict_high": "WIP élevé pour le débit : les délais vont s'allonger. Finir avant de commencer.",
+        "verdict_low": "WIP faible pour le débit : le pipe se vide, alimenter l'amont.",
+        "verdict_ok": "Cohérent : WIP et débit expliquent le cycle time observé.",
+        "reason_price": "Prix", "reason_timing": "Timing", "reason_fit": "Adéquation (fit)",
+        "reason_competition": "Concurrence", "reason_unspecified": "Non renseignée",
+        "band_won": "Gagné", "band_lost": "Perdu",
+        # metrics/index.html
+        "page_title": "Indicateurs de flux — {as_of}", "page_heading": "Indicateurs de flux et prévision",
+        "page_meta": "Au {as_of} · 6 dernières semaines : du {start} au {end}",
+        "page_watch": "À regarder cette semaine", "page_columns": "Colonnes : WIP, conversion, temps passé",
+        "th_column": "Colonne", "th_wip": "WIP / limite", "th_entered": "Entrées", "th_moved_on": "Passées",
+        "th_conversion": "Conversion", "th_median_stay": "Séjour médian", "th_mean_stay": "Séjour moyen",
+        "th_pipeline": "Pipe pondéré", "page_lights": "Feux de la colonne « {title} »", "th_card": "Carte",
+        "th_days": "Jours dans la colonne", "th_light": "Feu", "no_card_here": "Aucune carte dans cette colonne.",
+        "page_lost": "Raisons de perte", "page_footer": "Généré par dealdocs à partir des historiques des cartes. Données :",
+        "light_green": "vert", "light_amber": "orange", "light_red": "rouge",
+        "days": "{n} j", "percent": "{n} %",
+        "tile_throughput": "gain(s) / semaine, moyenne 6 sem.", "tile_wip": "cartes actives",
+        "tile_forecast": "gains en 4 sem. ; ≥ {n} à 85 %", "tile_pipeline": "Σ montant × probabilité, cartes actives",
+        "tile_cycle": "Cycle time médian", "tile_cycle_sub": "85 % en {days} ou moins",
+        "tile_nna": "Sans prochaine action", "tile_nna_sub": "{n} carte(s), cible 0 %",
+        "tile_idle": "Cartes oubliées", "tile_idle_sub": "plus de {n} j sans action",
+        "tile_close": "Clôture « {title} »", "tile_close_sub": "{n} carte(s), 85 % de confiance",
+        "alert_stress": "Test de stress : {wip} carte(s) en « {title} » pour un seuil de {threshold} "
+                        "(1,5 × la moyenne de {mean}).",
+        "alert_stress_high": " Baisser le WIP et planifier des relances ciblées.", "alert_stress_ok": " Sous contrôle.",
+        "alert_little": "Loi de Little : {wip} cartes en cours ÷ {throughput} gain(s) / semaine ≈ {predicted}, pour "
+                        "un cycle time médian de {median}. {verdict}",
+        "alert_wip": "{title} : {wip} cartes pour une limite WIP de {limit}. Finir avant de commencer.",
+        "alert_red": "« {title} » au rouge : {cards}. Escalade et date de décision.",
+        "alert_nna": "Sans prochaine action datée : {cards}.",
+        "alert_no_data": "Pas assez de données : moins de 3 semaines d'historique, pas de prévision.",
+        "alert_none": "Rien à signaler.",
+        "chart_forecast": "Prévision", "chart_throughput": "Débit", "chart_cycle-time": "Cycle time",
+        "chart_cfd": "Flux cumulé", "chart_funnel": "Conversion", "chart_ageing-wip": "Âge des cartes",
+        # the SVG charts
+        "cfd_title": "Diagramme de flux cumulé",
+        "cfd_sub": "Cartes par colonne à la fin de chaque jour — une bande qui s'élargit signale un goulot",
+        "cfd_empty": "Pas encore d'historique à tracer", "cfd_y": "Cartes",
+        "cycle_title": "Cycle time des cartes gagnées",
+        "cycle_sub": "Jours entre l'entrée sur le tableau et le gain, par date de gain",
+        "cycle_empty": "Aucune carte gagnée pour l'instant", "cycle_median": "Médiane : {value} j",
+        "cycle_p85": "85 % des gains en {value} j ou moins", "cycle_y": "Jours (Prospect → Gagné)",
+        "cycle_x": "Date du gain",
+        "tp_title": "Débit hebdomadaire",
+        "tp_sub": "Cartes gagnées par semaine — moyenne des 6 dernières semaines : {mean} / semaine",
+        "tp_window": "6 dernières semaines", "tp_mean": "Moyenne 6 sem. : {mean}", "tp_wins": "Gains de la semaine",
+        "tp_partial": "Semaine en cours (partielle)", "tp_y": "Cartes gagnées", "tp_x": "Semaine (date du lundi)",
+        "age_title": "Âge des cartes en cours, par colonne",
+        "age_sub": "Jours depuis la dernière action — au-dessus de {idle} j, la carte risque l'oubli",
+        "age_empty": "Aucune carte active", "age_idle": "Seuil d'oubli : {idle} j",
+        "age_y": "Jours depuis la dernière action",
+        "funnel_title": "Entonnoir de conversion par étape",
+        "funnel_sub": "Cartes entrées dans chaque colonne ; en foncé, celles passées à l'étape suivante (gain compris)",
+        "funnel_empty": "Aucune carte entrée sur le tableau", "funnel_moved": "{moved} passées sur {entered} entrées",
+        "fc_title": "Prévision Monte Carlo", "fc_sub": "Gains sur les 4 prochaines semaines ({start} → {end})",
+        "fc_close": " — cartes en « {title} » toutes gagnées le {date} (85 %)", "fc_empty": "Pas assez de données",
+        "fc_guide": "Méthode du guide : 4 × moyenne ± 2 s = {expected} ± {sigma}", "fc_and": " et ",
+        "fc_level_one": "≥ {value} gain\nà {levels}", "fc_level_many": "≥ {value} gains\nà {levels}",
+        "fc_x": "Cartes gagnées sur 4 semaines", "fc_y": "Part des essais",
+    },
+    "en": {
+        "hl_throughput": "Throughput", "hl_throughput_text": "{mean} win(s) / week (6-wk mean)",
+        "hl_wip": "WIP", "hl_wip_text": "{n} active card(s)",
+        "hl_forecast": "4-week forecast", "hl_forecast_text": "{expected} ± {sigma} wins",
+        "hl_forecast_85": " (≥ {n} at 85%)", "no_data": "not enough data", "hl_pipeline": "Weighted pipeline",
+        "status_not_enough_data": "Not enough data: less than 3 weeks of history.",
+        "status_no_throughput": "No card won in the last 6 weeks: no projection possible.",
+        "status_beyond_horizon": "Beyond {weeks} weeks at the current pace.",
+        "verdict_no_cycle": "No cycle time measured yet: no comparison possible.",
+        "verdict_high": "WIP high for the throughput: lead times will grow. Stop starting, start finishing.",
+        "verdict_low": "WIP low for the throughput: the pipeline is drying up, feed the top of the funnel.",
+        "verdict_ok": "Consistent: WIP and throughput explain the observed cycle time.",
+        "reason_price": "Price", "reason_timing": "Timing", "reason_fit": "Fit",
+        "reason_competition": "Competition", "reason_unspecified": "Not given",
+        "band_won": "Won", "band_lost": "Lost",
+        "page_title": "Flow metrics — {as_of}", "page_heading": "Flow metrics and forecast",
+        "page_meta": "As of {as_of} · last 6 weeks: {start} to {end}",
+        "page_watch": "To watch this week", "page_columns": "Columns: WIP, conversion, time spent",
+        "th_column": "Column", "th_wip": "WIP / limit", "th_entered": "Entered", "th_moved_on": "Moved on",
+        "th_conversion": "Conversion", "th_median_stay": "Median stay", "th_mean_stay": "Mean stay",
+        "th_pipeline": "Weighted pipeline", "page_lights": "Traffic lights of the “{title}” column", "th_card": "Card",
+        "th_days": "Days in the column", "th_light": "Light", "no_card_here": "No card in this column.",
+        "page_lost": "Loss reasons", "page_footer": "Generated by dealdocs from the cards' histories. Data:",
+        "light_green": "green", "light_amber": "amber", "light_red": "red",
+        "days": "{n} d", "percent": "{n}%",
+        "tile_throughput": "win(s) / week, 6-week mean", "tile_wip": "active cards",
+        "tile_forecast": "wins in 4 weeks; ≥ {n} at 85%", "tile_pipeline": "Σ amount × probability, active cards",
+        "tile_cycle": "Median cycle time", "tile_cycle_sub": "85% in {days} or less",
+        "tile_nna": "Without a next action", "tile_nna_sub": "{n} card(s), target 0%",
+        "tile_idle": "Forgotten cards", "tile_idle_sub": "over {n} d without action",
+        "tile_close": "“{title}” close", "tile_close_sub": "{n} card(s), 85% confidence",
+        "alert_stress": "Stress test: {wip} card(s) in “{title}” against a threshold of {threshold} "
+                        "(1.5 × the mean of {mean}).",
+        "alert_stress_high": " Lower the WIP and plan targeted follow-ups.", "alert_stress_ok": " Under control.",
+        "alert_little": "Little's law: {wip} cards in progress ÷ {throughput} win(s) / week ≈ {predicted}, against "
+                        "a median cycle time of {median}. {verdict}",
+        "alert_wip": "{title}: {wip} cards for a WIP limit of {limit}. Stop starting, start finishing.",
+        "alert_red": "“{title}” in the red: {cards}. Escalate and set a decision date.",
+        "alert_nna": "Without a dated next action: {cards}.",
+        "alert_no_data": "Not enough data: less than 3 weeks of history, no forecast.",
+        "alert_none": "Nothing to report.",
+        "chart_forecast": "Forecast", "chart_throughput": "Throughput", "chart_cycle-time": "Cycle time",
+        "chart_cfd": "Cumulative flow", "chart_funnel": "Conversion", "chart_ageing-wip": "Card age",
+        "cfd_title": "Cumulative flow diagram",
+        "cfd_sub": "Cards per column at the end of each day — a band that widens signals a bottleneck",
+        "cfd_empty": "No history to plot yet", "cfd_y": "Cards",
+        "cycle_title": "Cycle time of won cards",
+        "cycle_sub": "Days from entering the board to the win, by win date",
+        "cycle_empty": "No card won yet", "cycle_median": "Median: {value} d",
+        "cycle_p85": "85% of wins in {value} d or less", "cycle_y": "Days (Prospect → Won)",
+        "cycle_x": "Win date",
+        "tp_title": "Weekly throughput",
+        "tp_sub": "Cards won per week — mean of the last 6 weeks: {mean} / week",
+        "tp_window": "Last 6 weeks", "tp_mean": "6-week mean: {mean}", "tp_wins": "Wins in the week",
+        "tp_partial": "Current week (partial)", "tp_y": "Cards won", "tp_x": "Week (Monday's date)",
+        "age_title": "Age of the active cards, by column",
+        "age_sub": "Days since the last action — above {idle} d, the card risks being forgotten",
+        "age_empty": "No active card", "age_idle": "Idle threshold: {idle} d",
+        "age_y": "Days since the last action",
+        "funnel_title": "Conversion funnel by stage",
+        "funnel_sub": "Cards that entered each column; darker, those that moved on to a later stage (wins included)",
+        "funnel_empty": "No card has entered the board", "funnel_moved": "{moved} moved on of {entered} entered",
+        "fc_title": "Monte Carlo forecast", "fc_sub": "Wins over the next 4 weeks ({start} → {end})",
+        "fc_close": " — cards in “{title}” all won by {date} (85%)", "fc_empty": "Not enough data",
+        "fc_guide": "Guide's method: 4 × mean ± 2 s = {expected} ± {sigma}", "fc_and": " and ",
+        "fc_level_one": "≥ {value} win\nat {levels}", "fc_level_many": "≥ {value} wins\nat {levels}",
+        "fc_x": "Cards won over 4 weeks", "fc_y": "Share of trials",
+    },
+}
+
+
+#: The English reading of metrics.json's French `definition` strings (metrics.metric_definition fills them).
+METRIC_DEFINITIONS_EN: dict[str, str] = {
+    "window": "The last 6 weeks: the 6 full weeks (Monday to Sunday) before the week that holds today's date.",
+    "history": "History available since the cards' first history date; a forecast needs at least 3 weeks.",
+    "throughput": "Cards won per week (Monday to Sunday), by outcome.date. The last 6 weeks are the 6 full weeks "
+                  "before the week of today's date.",
+    "cycle_time": "Days between a card's first entry on the board and its win date, for won cards. Usual median "
+                  "(mean of the two middle values for an even count); 85th percentile by nearest rank: the smallest "
+                  "duration such that at least 85% of the won cards took that long or less.",
+    "conversion": "Conversion rate of a column: cards that later moved on to a more advanced column ÷ cards that "
+                  "entered the column. A won card counts as moved on; a lost card does not.",
+    "time_in_column": "Days spent in each column, from entering the column to leaving it (next column, win or "
+                      "loss), over completed stays.",
+    "card_age": "Days since the last action (last_action, else the last history date), for active cards. Beyond "
+                "{idle_days} days, the card risks being forgotten.",
+    "weighted_pipeline": "Weighted pipeline: sum of amount × probability / 100 over active cards, in euros. A card "
+                         "without an amount or a probability counts as 0.",
+    "no_next_action": "Share of active cards without a dated next action. Target: 0% (otherwise, it will be forgotten).",
+    "negotiation_lights": "Days spent in the “{title}” column by active cards: green ≤ {green} d, amber ≤ {amber} d, "
+                          "red above (manager escalation).",
+    "wip": "Active cards per column, against the column's WIP limit (no limit: unlimited).",
+    "lost_reasons": "Lost cards by normalised reason (price, timing, fit, competition).",
+    "forecast": "Forecast of wins over the next 4 weeks, from the day after today's date to {end} inclusive.",
+    "forecast.seed_method": "Wins expected over the next 4 weeks = 4 × the mean weekly throughput of the last 6 "
+                            "weeks, ± 2 s, where s is the sample standard deviation (n − 1) of the 6 weekly counts: "
+                            "the standard deviation of a 4-week total is √4 · s = 2 s, the guide's “± 1 σ”. Low "
+                            "bound clamped at 0.",
+    "forecast.monte_carlo": "Monte Carlo simulation: 4 weeks drawn at random (with replacement) from the last 6 "
+                            "observed weeks, repeated over many trials. “N at 85%” means: at least N wins in 85% of "
+                            "the trials.",
+    "forecast.negotiation_close": "Date by which every card now in “{title}” will be won, with 85% confidence: weeks "
+                                  "of wins are drawn from the last 6 until the number of cards in negotiation is "
+                                  "reached (the next wins are assumed to come from this column).",
+    "littles_law": "Little's law: cycle time ≈ WIP / throughput. WIP = active cards past the first column; "
+                   "throughput = mean weekly wins over the last 6 weeks; WIP / throughput is converted to days (× 7) "
+                   "and compared with the median cycle time (consistent within ± 25%).",
+    "stress_test": "Stress test: current WIP of the “{title}” column against 1.5 × its mean over the last 6 weeks "
+                   "(taken at the end of each Sunday, rebuilt from the histories). Above it: lower the WIP and plan "
+                   "targeted follow-ups.",
+    "cfd": "Cumulative flow diagram: number of cards in each column (and won / lost) at the end of each day, rebuilt "
+           "from the histories.",
+}
+
+
 def labels(language: str) -> dict[str, str]:
     """The label table for a language (French by default)."""
     return LABELS.get(language, LABELS["fr"])
@@ -344,6 +547,11 @@ def labels(language: str) -> dict[str, str]:
 def site_labels(language: str) -> dict[str, str]:
     """The knowledge-base site's label table for a language (French by default)."""
     return SITE_LABELS.get(language, SITE_LABELS["fr"])
+
+
+def metric_labels(language: str) -> dict[str, str]:
+    """The flow metrics' label table (headline, metrics page, charts) for a language (French by default)."""
+    return METRIC_LABELS.get(language, METRIC_LABELS["fr"])
 
 
 def plural(n: int, forms: str) -> str:

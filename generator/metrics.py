@@ -473,6 +473,28 @@ def negotiation_close(weekly: Sequence[int], open_deals: int, as_of: date, enoug
     return block
 
 
+def verdict(ratio: Optional[float], language: str = "fr") -> str:
+    """Little's law's reading of WIP / throughput ÷ median cycle time."""
+    from .i18n import metric_labels
+    if ratio is None:
+        key = "verdict_no_cycle"
+    elif ratio > 1 + LITTLE_TOLERANCE:
+        key = "verdict_high"
+    elif ratio < 1 - LITTLE_TOLERANCE:
+        key = "verdict_low"
+    else:
+        key = "verdict_ok"
+    return metric_labels(language)[key]
+
+
+def verdict_in(text: Any, language: str = "fr") -> Any:
+    """metrics.json's (French) Little's law verdict in the language; any other value unchanged."""
+    from .i18n import metric_labels
+    french = metric_labels("fr")
+    key = next((k for k in french if k.startswith("verdict_") and french[k] == text), None)
+    return metric_labels(language)[key] if key else text
+
+
 def littles_law(cards: Sequence[Card], board: Board, weekly: Sequence[int],
                 median_cycle: Optional[float], enough: bool) -> Json:
     """Compare WIP / throughput (in days) with the median cycle time."""
@@ -489,15 +511,7 @@ def littles_law(cards: Sequence[Card], board: Board, weekly: Sequence[int],
         return block
     predicted = in_flow / m * 7
     ratio = predicted / median_cycle if median_cycle else None
-    if ratio is None:
-        verdict = "Pas encore de cycle time mesuré : comparaison impossible."
-    elif ratio > 1 + LITTLE_TOLERANCE:
-        verdict = "WIP élevé pour le débit : les délais vont s'allonger. Finir avant de commencer."
-    elif ratio < 1 - LITTLE_TOLERANCE:
-        verdict = "WIP faible pour le débit : le pipe se vide, alimenter l'amont."
-    else:
-        verdict = "Cohérent : WIP et débit expliquent le cycle time observé."
-    block.update(status=OK, predicted_days=r2(predicted), ratio=r2(ratio), verdict=verdict)
+    block.update(status=OK, predicted_days=r2(predicted), ratio=r2(ratio), verdict=verdict(ratio))
     return block
 
 
@@ -583,27 +597,68 @@ def from_project(project: "Project", as_of: date) -> Json:
     return compute([d.card for d in project.cards], project.board, as_of)
 
 
-def headline(metrics: Json) -> Json:
+def headline(metrics: Json, language: str = "fr") -> Json:
     """The few figures the printed board shows: throughput, WIP, 4-week forecast, weighted pipeline."""
-    from .i18n import money
+    from .i18n import metric_labels, money
+    t = metric_labels(language)
     tp = metrics["throughput"]
     seed, mc = metrics["forecast"]["seed_method"], metrics["forecast"]["monte_carlo"]
     active = metrics["wip"]["total"]
     if seed["status"] == OK:
-        forecast_text = f"{fr_num(seed['expected'])} ± {fr_num(seed['sigma'])} gains"
-        forecast_text += f" (≥ {mc['confidence']['85']} à 85 %)" if mc["status"] == OK else ""
+        forecast_text = t["hl_forecast_text"].format(expected=num(seed["expected"], 1, language),
+                                                     sigma=num(seed["sigma"], 1, language))
+        forecast_text += t["hl_forecast_85"].format(n=mc["confidence"]["85"]) if mc["status"] == OK else ""
     else:
-        forecast_text = "pas assez de données"
+        forecast_text = t["no_data"]
     items = [
-        {"key": "throughput", "label": "Débit", "value": tp["mean"],
-         "text": f"{fr_num(tp['mean'])} gain(s) / semaine (moy. 6 sem.)"},
-        {"key": "wip", "label": "WIP", "value": active, "text": f"{active} carte(s) active(s)"},
-        {"key": "forecast", "label": "Prévision 4 semaines", "value": seed.get("expected"),
+        {"key": "throughput", "label": t["hl_throughput"], "value": tp["mean"],
+         "text": t["hl_throughput_text"].format(mean=num(tp["mean"], 1, language))},
+        {"key": "wip", "label": t["hl_wip"], "value": active, "text": t["hl_wip_text"].format(n=active)},
+        {"key": "forecast", "label": t["hl_forecast"], "value": seed.get("expected"),
          "status": seed["status"], "text": forecast_text},
-        {"key": "weighted_pipeline", "label": "Pipe pondéré", "value": metrics["weighted_pipeline"]["total"],
-         "text": money(metrics["weighted_pipeline"]["total"])},
+        {"key": "weighted_pipeline", "label": t["hl_pipeline"], "value": metrics["weighted_pipeline"]["total"],
+         "text": money(metrics["weighted_pipeline"]["total"], language)},
     ]
     return {"as_of": metrics["as_of"], "items": items}
+
+
+def metric_definition(metrics: Json, path: str, language: str = "fr") -> str:
+    """A block's definition in the language: metrics.json's own (French) text, else its translation.
+
+    `path` is a metrics.json key, or `forecast.<method>` for the forecast's methods.
+    """
+    block: Any = metrics
+    for part in path.split("."):
+        block = block[part]
+    if language == "fr":
+        return block["definition"]
+    from .i18n import METRIC_DEFINITIONS_EN, short_date
+    template = METRIC_DEFINITIONS_EN.get(path)
+    if template is None:
+        return block["definition"]
+    end = block.get("end")
+    return template.format(idle_days=block.get("idle_days"), title=block.get("title"),
+                           green=block.get("green_max_days"), amber=block.get("amber_max_days"),
+                           end=short_date(date.fromisoformat(end), language) if isinstance(end, str) else end)
+
+
+def status_message(block: Json, language: str = "fr") -> Optional[str]:
+    """Why a forecast block has no figure (metrics.json's French `message`, or its translation); None if it has."""
+    if language == "fr" or block.get("status") in (None, OK):
+        return block.get("message")
+    from .i18n import metric_labels
+    text = metric_labels(language).get(f"status_{block['status']}")
+    return text.format(weeks=CLOSE_CAP_WEEKS) if text else block.get("message")
+
+
+def num(value: Optional[float], decimals: int = 1, language: str = "fr") -> str:
+    """fr_num in French; `1.5` / `12` / `1,200` / `—` in English."""
+    if language != "en":
+        return fr_num(value, decimals)
+    if value is None:
+        return "—"
+    rounded = round(float(value), decimals)
+    return f"{int(rounded):,}" if rounded.is_integer() else f"{rounded:,.{decimals}f}"
 
 
 def fr_num(value: Optional[float], decimals: int = 1) -> str:

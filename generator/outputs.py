@@ -254,7 +254,7 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
                 metrics = cached_metrics(project, as_of, use_cache, from_project)
         with measure("board"):
             board = start_board(project, as_of, writer, workers, use_cache=use_cache,
-                                headline=headline(metrics) if metrics else None)
+                                headline=headline(metrics, project.settings.language) if metrics else None)
         with measure("metrics"):
             findings = write_metrics(project, as_of, writer, metrics, use_cache)
         write_crm(project, writer)

@@ -877,7 +877,9 @@ def register_page(site: Site) -> str:
     month_opts = [(m, month_label(date(int(m[:4]), int(m[5:]), 1), site.language)) for m in months]
     opp_map = {key: out_html(p) for key, p in site.opp_pages.items()}
     exemplary = {e.doc.name: out_html(e.page) for e in site.entries if e.page}
-    labels_map = {"type": dict(types), "status": dict(statuses)}
+    labels_map: dict[str, Any] = {"type": dict(types), "status": dict(statuses)}
+    if site.language != "fr":  # the script's messages; French ones are its defaults (the French page is unchanged)
+        labels_map["text"] = {k[3:]: v for k, v in t.items() if k.startswith("js_")}
     html_block = (
         f'<div class="dd-register" id="dd-register" data-base="{attr(rel(page, "."))}/" data-data="{attr(REGISTER_DATA)}">\n'
         '<form class="dd-register__filters" id="dd-filters" role="search">'
@@ -1071,15 +1073,26 @@ def _scalar(value: Any, language: str = "fr") -> Optional[str]:
     return None
 
 
+def _definition(key: str, value: dict[str, Any], language: str) -> str:
+    """metrics.json's (French) definition of a metric, in the site's language."""
+    from .metrics import metric_definition
+    try:
+        return metric_definition({key: value}, key, language)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return value["definition"]
+
+
 def metrics_section(key: str, value: Any, language: str = "fr") -> str:
     """One metric of metrics.json: its definition and its headline figures."""
+    from .metrics import verdict_in
     t, colon = site_labels(language), labels(language)["colon"]
     out = [f"### {md(t.get(f'metric_{key}', key.replace('_', ' ').capitalize()))}\n"]
     if isinstance(value, dict):
         if isinstance(value.get("definition"), str):
-            out.append(f"{md(value['definition'])}\n")
+            out.append(f"{md(_definition(key, value, language))}\n")
         figures = [f"{md(t[f'field_{k}'])}{colon} **{md(s)}**" for k, v in value.items()
-                   if k in FIELDS and (s := _scalar(v, language)) is not None]
+                   if k in FIELDS and (s := _scalar(verdict_in(v, language) if k == "verdict" else v, language))
+                   is not None]
         if figures:
             out.append(" · ".join(figures) + "\n")
     elif (s := _scalar(value, language)) is not None:
@@ -1087,11 +1100,11 @@ def metrics_section(key: str, value: Any, language: str = "fr") -> str:
     return "\n".join(out)
 
 
-def metric_tiles(metrics: dict[str, Any]) -> str:
-    """The headline figures (throughput, WIP, forecast, weighted pipeline) as a strip."""
+def metric_tiles(metrics: dict[str, Any], language: str = "fr") -> str:
+    """The headline figures (throughput, WIP, forecast, weighted pipeline) as a strip, in the language."""
     from .metrics import headline
     try:
-        items = headline(metrics)["items"]
+        items = headline(metrics, language)["items"]
     except (KeyError, TypeError, ValueError):
         return ""
     return ('<div class="dd-figures">' + "".join(
@@ -1107,7 +1120,7 @@ def metrics_page(site: Site) -> str:
     parts = [front_matter(t["metrics_title"]), f"# {t['metrics_title']}\n",
              f'<p class="dd-meta">{t["metrics_meta"].format(date=site.long(site.as_of), pipeline=pipeline)}</p>\n']
     if isinstance(metrics, dict):
-        parts.append(metric_tiles(metrics))
+        parts.append(metric_tiles(metrics, site.language))
     buttons = [(f, t[key]) for f, key in (("metrics/index.html", "full_report"), ("metrics/metrics.json", "metrics_data"))
                if f in site.extras.files]
     if buttons:
@@ -1120,7 +1133,8 @@ def metrics_page(site: Site) -> str:
         stem = posixpath.basename(f)[:-4]
         title, key = t.get(f"chart_{stem}", stem.replace("-", " ").capitalize()), CHARTS.get(stem, "")
         section = metrics.get(key) if isinstance(metrics, dict) else None
-        definition = section.get("definition") if isinstance(section, dict) else None
+        definition = _definition(key, section, site.language) if isinstance(section, dict) and isinstance(
+            section.get("definition"), str) else None
         parts.append(f"## {md(title)}\n")
         parts.append(f'<figure class="dd-chart"><img src="{attr(rel(page, f))}" alt="{attr(title)}">'
                      + (f"<figcaption>{attr(definition)}</figcaption>" if isinstance(definition, str) else "")

@@ -83,7 +83,12 @@ class DealdocsPlugin(_plugin_base()):  # type: ignore[misc]
         self.prepared = (root, pages)
 
     def on_config(self, config: Any) -> Any:
-        """Load the pages, set the nav if the config has none, force file://-friendly URLs."""
+        """Load the pages, set the nav if the config has none, force file://-friendly URLs.
+
+        The theme's own words (search box, "Table of contents"…) follow `extra.dealdocs.language` unless
+        the project's mkdocs.yml sets `theme.language` itself (the built-in configuration does not count).
+        """
+        from .project import mkdocs_config
         root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
         self.current = self.prepared or (root, _load_pages(root))
         root, pages = self.current
@@ -91,6 +96,11 @@ class DealdocsPlugin(_plugin_base()):  # type: ignore[misc]
         if config.nav is None:
             config.nav = pages.nav
         _ensure_assets(config)
+        theme = mkdocs_config(root).get("theme")
+        if not (isinstance(theme, dict) and "language" in theme):
+            ours = config.extra.get("dealdocs")
+            language = ours.get("language") if isinstance(ours, dict) else None
+            config.theme["language"] = language if language in ("fr", "en") else "fr"
         return config
 
     def on_files(self, files: Any, *, config: Any) -> Any:

@@ -763,3 +763,24 @@ def test_every_board_page_fits_on_one_sheet(tmp_path: Path, headline: dict | Non
     assert len(reader(pdfs["board.pdf"]).pages) == len(context["board_pages"]) == 2
     words = text(pdfs["board.pdf"])
     assert all(f"Compte {i:02}" in words for i in range(21))
+
+
+@pytest.mark.parametrize("language, present, absent", [
+    ("fr", ["DÉBIT", "gain(s) / semaine", "(moy. 6 sem.)", "PRÉVISION 4 SEMAINES", "(0\u00a0%)"],
+     ["Throughput", "win(s)", "(0%)"]),
+    ("en", ["THROUGHPUT", "win(s) / week", "(6-wk mean)", "4-WEEK FORECAST", "(0%)"],
+     ["DÉBIT", "Débit", "gain", "semaine", "Prévision", "\u00a0%"]),
+])
+def test_board_band_follows_the_language(tmp_path: Path, language: str, present: list[str], absent: list[str]) -> None:
+    """The throughput and forecast band (metrics.headline) and the share without next action, in the language."""
+    from generator.metrics import from_project, headline
+    scratch = pdf_project(Scratch(tmp_path / "repo"))
+    when = date.fromisoformat(AS_OF)
+    project = load_project(scratch.root, when)
+    band = headline(from_project(project, when), language)
+    context = board_render.board_context(project.board, project.cards, when, language, band)
+    html = board_render.BoardRenderer(None).html("board/board.html.j2", context)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).replace("&nbsp;", "\u00a0")
+    text += " " + " ".join(h["label"].upper() for h in context["headline"])  # the band's labels print uppercase (CSS)
+    assert [word for word in present if word in text] == present
+    assert not [word for word in absent if word in text]

@@ -199,3 +199,28 @@ def test_register_filters_rows(browser: Cdp, site: Path) -> None:
     href = browser.js("document.querySelector('#dd-rows .dd-name a').href")
     assert href.endswith("/crc/CRC-2025-10-16-BERTHIER-v1.0.html")
     browser.screenshot("register")
+
+
+@pytest.fixture(scope="module")
+def site_en(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    scratch = Scratch(tmp_path_factory.mktemp("browser-en") / "repo")
+    write_project(scratch)
+    scratch.write("mkdocs.yml", "site_name: Sales\ntheme: {name: material}\nplugins: [search, offline]\n"
+                                "extra:\n  dealdocs:\n    language: en\n")
+    out = scratch.root / "site"
+    result = build(scratch.root, out, date(2025, 10, 24))
+    assert not result.failed(False)
+    return out
+
+
+def test_register_speaks_english(browser: Cdp, site_en: Path) -> None:
+    """The register's script messages, dates and numbers in English; Material's interface too."""
+    browser.open((site_en / "registre.html").as_uri() + "?kw=prix", "document.querySelector('#dd-register[data-ready]')")
+    assert browser.js("document.getElementById('dd-count').textContent") == "2 of 3 CRCs"
+    assert browser.js("document.querySelector('#dd-rows td').textContent") == "2025-10-16"
+    assert browser.js("document.querySelector('.md-search__input').placeholder") == "Search"
+    browser.js("document.getElementById('dd-q').focus()")
+    browser.type("zzz")
+    browser.wait("document.getElementById('dd-count').textContent === '0 of 3 CRCs'")
+    assert browser.js("document.querySelector('#dd-rows .dd-empty').textContent") == "No CRC matches these filters."
+    browser.screenshot("register-en")

@@ -92,3 +92,28 @@ def test_little_data_says_so() -> None:
     assert "Aucune carte gagnée".encode() in out["cycle-time.svg"]
     assert "Aucune carte entrée".encode() in out["funnel.svg"]
     assert "Pas encore d'historique".encode() in out["cfd.svg"]
+
+
+def test_english_words_and_dates() -> None:
+    """Titles, axes, legends and annotations in English; French stays the default."""
+    m = sample_metrics()
+    out = render_charts(m, language="en")
+    assert render_charts(m, ("cycle-time",), language="fr") == {"cycle-time.svg": render_charts(m)["cycle-time.svg"]}
+    expected = {
+        "cfd.svg": ["<title>Cumulative flow diagram</title>", "Cards per column", "Won", "Lost"],
+        "cycle-time.svg": ["Median: 40 d", "85% of wins in", "Days (Prospect → Won)", "Win date"],
+        "throughput.svg": ["Weekly throughput", "Last 6 weeks", "6-week mean: 0.8", "Current week (partial)", "8 Sep"],
+        "ageing-wip.svg": ["Idle threshold: 7 d", "Days since the last action"],
+        "funnel.svg": ["Conversion funnel by stage", "moved on of"],
+        "forecast.svg": ["Monte Carlo forecast", "Guide's method: 4 × mean ± 2 s", "Share of trials", "at 50%"],
+    }
+    for name, words in expected.items():
+        text = out[name].decode("utf-8")
+        assert [w for w in words if w.replace("'", "&#39;") in text or w in text] == words, name
+        assert not [w for w in ("Cartes", "Jours", "Gagné", "Perdu", "semaine", "Médiane", " j ") if w in text], name
+
+
+def test_little_data_says_so_in_english() -> None:
+    out = render_charts(metrics.compute([], default_board(), AS_OF), language="en")
+    assert b"Not enough data: less than 3 weeks of history." in out["forecast.svg"]
+    assert b"No card won yet" in out["cycle-time.svg"] and b"No history to plot yet" in out["cfd.svg"]

@@ -14,8 +14,8 @@ import pytest
 from conftest import GOOD_CRC, Scratch
 from generator import rules
 from generator.context import crc_context
-from generator.i18n import (LABELS, SITE_LABELS, deadline_text, labels, long_date, money, percent, plural,
-                            site_labels)
+from generator.i18n import (LABELS, METRIC_LABELS, SITE_LABELS, deadline_text, labels, long_date, metric_labels,
+                            money, percent, plural, site_labels)
 from generator.loader import parse_yaml
 from generator.models import Crc, CrcDoc, Located
 from generator.naming import document_name
@@ -38,6 +38,30 @@ def test_label_tables_match() -> None:
     for language, table in SITE_LABELS.items():
         assert all(isinstance(v, str) and v for v in table.values()), language
     assert site_labels("de") is SITE_LABELS["fr"]
+    assert METRIC_LABELS["fr"].keys() == METRIC_LABELS["en"].keys()
+    for language, table in METRIC_LABELS.items():
+        assert all(isinstance(v, str) and v for v in table.values()), language
+    assert metric_labels("de") is METRIC_LABELS["fr"]
+
+
+def test_french_metric_labels_are_the_metrics_json_texts() -> None:
+    """metrics.json's French messages and loss labels are the French table's: the English ones translate them."""
+    from generator import metrics
+    fr = metric_labels("fr")
+    assert fr["status_not_enough_data"] == metrics.NOT_ENOUGH_TEXT
+    assert fr["status_no_throughput"] == metrics.NO_THROUGHPUT_TEXT
+    assert {k: fr[f"reason_{k}"] for k in metrics.LOST_REASONS} == metrics.LOST_REASONS
+
+
+def test_register_script_defaults_are_the_french_labels() -> None:
+    """register.js holds the French js_* labels as its defaults (French pages emit none); English ones override."""
+    from generator.site import SITE_DEFAULTS
+    script = (SITE_DEFAULTS / "assets/dealdocs/register.js").read_text(encoding="utf-8")
+    for key, value in SITE_LABELS["fr"].items():
+        if key.startswith("js_"):
+            assert f'{key[3:]}: {json.dumps(value, ensure_ascii=False)}' in script, key
+    english = " ".join(v for k, v in SITE_LABELS["en"].items() if k.startswith("js_"))
+    assert "CRC sur" not in english and "{shown} of {total} CRCs" in english
 
 
 def test_colon_and_plural() -> None:
@@ -129,6 +153,10 @@ def test_build_follows_the_setting(scratch_project: Scratch, run_cli, tmp_path: 
         assert text not in html, text
     assert present[0] in word and absent[0] not in word
     assert f'lang="{language or "fr"}"' in html
+    from pypdf import PdfReader  # the board's band: metrics.headline() in the language
+    band = PdfReader(io.BytesIO((out / "board" / "board.pdf").read_bytes())).pages[0].extract_text()
+    assert ("win(s) / week" if language else "gain(s) / semaine") in band
+    assert ("gain(s)" if language else "win(s)") not in band
 
 
 @pytest.mark.parametrize("language, words", [

@@ -292,6 +292,14 @@ def test_board_and_metrics_pages_link_the_built_outputs(site: tuple[Path, list])
     assert "Indicateurs non calculés" not in metrics
 
 
+def test_builtin_config_speaks_french(site: tuple[Path, list]) -> None:
+    """No mkdocs.yml: the built-in configuration, French pages and a French Material interface."""
+    home = (site[0] / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="fr"' in home and 'placeholder="Rechercher"' in home
+    metrics = (site[0] / "metrics/index.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in metrics and "Indicateurs de flux et prévision" in metrics
+
+
 def test_board_and_metrics_degrade_gracefully_when_absent(scratch_project: Scratch, tmp_path: Path) -> None:
     from generator.project import load_project
     from generator.site import write_site
@@ -536,6 +544,47 @@ def test_site_pages_follow_the_language(tmp_path: Path, language: str) -> None:
     assert "## Pull rules" in result.pages[pages.BOARD] and "A4 landscape board" in result.pages[pages.BOARD]
     assert [list(item)[0] for item in result.nav] == ["Home", "Playbooks and scripts", "Exemplary CRCs",
                                                        "Opportunities", "Register", "Browse", "Steering"]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_metrics_and_register_pages_follow_the_language(tmp_path: Path, language: str) -> None:
+    """The metrics tiles, definitions and verdict, and the register script's messages, in the site's language."""
+    from generator.metrics import from_project
+    from generator.project import load_project
+    scratch = Scratch(tmp_path / "repo")
+    write_project(scratch)
+    scratch.write("mkdocs.yml", f"site_name: Ventes\nextra:\n  dealdocs:\n    language: {language}\n")
+    project = load_project(scratch.root, AS_OF)
+    extras = pages.Extras(frozenset({"metrics/index.html", "metrics/cycle-time.svg"}), from_project(project, AS_OF))
+    result = pages.site_pages(project, AS_OF, extras)
+    page, register = result.pages[pages.METRICS], result.pages[pages.REGISTER]
+    island = json.loads(register.split('id="dd-labels">')[1].split("</script>")[0])
+    french = ["<span>Débit</span>", "gain(s) / semaine (moy. 6 sem.)", "<span>Prévision 4 semaines</span>",
+              "rang le plus proche", "Jours depuis la dernière action"]
+    english = ["<span>Throughput</span>", "win(s) / week (6-wk mean)", "<span>4-week forecast</span>",
+               "nearest rank", "Days since the last action"]
+    if language == "fr":
+        assert [w for w in french if w in page] == french and not [w for w in english if w in page]
+        assert "text" not in island  # the script's own French messages: the French page is unchanged
+        return
+    assert [w for w in english if w in page] == english and not [w for w in french if w in page]
+    assert "<figcaption>Days between a card's first entry" in page.replace("&#x27;", "'")
+    assert island["text"]["count"] == "{shown} of {total} CRCs" and island["text"]["date"] == "iso"
+
+
+@pytest.mark.parametrize("theme, interface", [("{name: material}", "en"), ("{name: material, language: fr}", "fr")])
+def test_material_interface_follows_the_dealdocs_language(scratch_project: Scratch, tmp_path: Path, theme: str,
+                                                          interface: str) -> None:
+    """Without theme.language in mkdocs.yml, Material speaks extra.dealdocs.language; a set one is kept."""
+    write_project(scratch_project)
+    scratch_project.write("mkdocs.yml", f"site_name: Sales\ntheme: {theme}\nextra:\n  dealdocs:\n    language: en\n")
+    out = tmp_path / "out"
+    result = build(scratch_project.root, out, AS_OF)
+    assert not result.failed(False), [f.format() for f in result.findings]
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert f'<html lang="{interface}"' in home
+    assert ('placeholder="Search"' if interface == "en" else 'placeholder="Rechercher"') in home
+    assert "Playbooks and scripts" in home  # the generated pages follow extra.dealdocs.language either way
 
 
 @pytest.mark.parametrize("text", [

@@ -41,6 +41,7 @@ RC = {
 }
 
 CHARTS = ("cfd", "cycle-time", "throughput", "ageing-wip", "funnel", "forecast")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # not the C locale's
 
 
 @contextmanager
@@ -88,20 +89,44 @@ def _day(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def _fr(value: Optional[float], decimals: int = 1) -> str:
-    from ..metrics import fr_num
-    return fr_num(value, decimals)
+def _labels(language: str) -> dict[str, str]:
+    from ..i18n import metric_labels
+    return metric_labels(language)
 
 
-def _date_axis(ax: "Axes", first: date, last: date) -> None:
-    """Monday ticks, at most about 10, labelled dd/mm."""
-    from matplotlib.dates import DateFormatter
+def _num(value: Optional[float], decimals: int = 1, language: str = "fr") -> str:
+    from ..metrics import num
+    return num(value, decimals, language)
+
+
+def _pct(value: Any, language: str = "fr") -> str:
+    """`40 %` / `40%`."""
+    return _labels(language)["percent"].format(n=value)
+
+
+def _day_month(day: date, language: str = "fr") -> str:
+    """`06/10` / `6 Oct`: a short date on an axis or in a subtitle."""
+    return f"{day:%d/%m}" if language != "en" else f"{day.day} {MONTHS[day.month - 1]}"
+
+
+def _full_date(day: date, language: str = "fr") -> str:
+    """`24/10/2025` / `2025-10-24`."""
+    from ..i18n import short_date
+    return short_date(day, language)
+
+
+def _date_axis(ax: "Axes", first: date, last: date, language: str = "fr") -> None:
+    """Monday ticks, at most about 10, labelled dd/mm (`6 Oct` in English)."""
+    from matplotlib.dates import DateFormatter, num2date
     start = first - timedelta(days=first.weekday())
     weeks = max(1, (last - start).days // 7 + 1)
     step = max(1, -(-weeks // 10))
     ticks = [start + timedelta(weeks=k) for k in range(0, weeks + 1, step)]
     ax.set_xticks([t for t in ticks if first - timedelta(days=3) <= t <= last + timedelta(days=3)])
-    ax.xaxis.set_major_formatter(DateFormatter("%d/%m"))
+    if language != "en":
+        ax.xaxis.set_major_formatter(DateFormatter("%d/%m"))
+    else:
+        ax.xaxis.set_major_formatter(lambda x, _: _day_month(num2date(x).date(), language))
 
 
 def _flow_titles(metrics: Json) -> list[tuple[str, str]]:
@@ -112,16 +137,15 @@ def _flow_titles(metrics: Json) -> list[tuple[str, str]]:
 # --- the six charts ---------------------------------------------------------------
 
 
-def cfd_chart(metrics: Json) -> bytes:
+def cfd_chart(metrics: Json, language: str = "fr") -> bytes:
     """Cumulative flow diagram: won and lost at the bottom, columns stacked in reverse board order."""
-    data = metrics["cfd"]
+    data, t = metrics["cfd"], _labels(language)
     fig = _figure()
     ax = fig.add_subplot()
-    _titles(fig, ax, "Diagramme de flux cumulé",
-            "Cartes par colonne à la fin de chaque jour — une bande qui s'élargit signale un goulot")
+    _titles(fig, ax, t["cfd_title"], t["cfd_sub"])
     days = [_day(d) for d in data["dates"]]
     if len(days) < 2:
-        _empty(fig, ax, "Pas encore d'historique à tracer")
+        _empty(fig, ax, t["cfd_empty"])
         return _svg(fig)
     bands = {b["key"]: b for b in data["bands"]}
     flow = [k for k, _ in _flow_titles(metrics)]
@@ -131,24 +155,24 @@ def cfd_chart(metrics: Json) -> bytes:
     polys = ax.stackplot(days, *[bands[k]["counts"] for k in order], colors=[colors[k] for k in order],
                          edgecolor="white", linewidth=0.4)
     ax.set_xlim(days[0], days[-1])
-    ax.set_ylabel("Cartes")
+    ax.set_ylabel(t["cfd_y"])
     ax.grid(axis="x", visible=False)
-    _date_axis(ax, days[0], days[-1])
-    ax.legend(polys[::-1], [bands[k]["title"] for k in order][::-1], loc="upper left",
+    _date_axis(ax, days[0], days[-1], language)
+    titles = {k: t[f"band_{k}"] if language != "fr" and k in ("won", "lost") else bands[k]["title"] for k in order}
+    ax.legend(polys[::-1], [titles[k] for k in order][::-1], loc="upper left",
               bbox_to_anchor=(1.01, 1.0), fontsize=9)
     return _svg(fig)
 
 
-def cycle_time_chart(metrics: Json) -> bytes:
+def cycle_time_chart(metrics: Json, language: str = "fr") -> bytes:
     """Cycle time of each won card by win date, with the median and 85th percentile lines."""
-    data = metrics["cycle_time"]
+    data, t = metrics["cycle_time"], _labels(language)
     fig = _figure()
     ax = fig.add_subplot()
-    _titles(fig, ax, "Cycle time des cartes gagnées",
-            "Jours entre l'entrée sur le tableau et le gain, par date de gain")
+    _titles(fig, ax, t["cycle_title"], t["cycle_sub"])
     rows = data["cards"]
     if not rows:
-        _empty(fig, ax, "Aucune carte gagnée pour l'instant")
+        _empty(fig, ax, t["cycle_empty"])
         return _svg(fig)
     xs, ys = [_day(r["won"]) for r in rows], [r["days"] for r in rows]
     p50, p85 = data["median_days"], data["p85_days"]
@@ -160,70 +184,69 @@ def cycle_time_chart(metrics: Json) -> bytes:
         ax.annotate(r["id"], (_day(r["won"]), r["days"]), xytext=(6, 0), textcoords="offset points",
                     va="center", fontsize=8, color=MUTED)
     first, last = min(xs) - timedelta(days=3), max(xs) + timedelta(days=3)
-    for value, color, label in ((p50, NAVY, "Médiane"), (p85, ORANGE, "85 % des gains en")):
+    for value, color, label in ((p50, NAVY, "cycle_median"), (p85, ORANGE, "cycle_p85")):
         ax.axhline(value, color=color, linestyle="--", linewidth=1.4, zorder=2)
-        ax.annotate(f"{label} {_fr(value)} j ou moins" if label != "Médiane" else f"Médiane : {_fr(value)} j",
+        ax.annotate(t[label].format(value=_num(value, 1, language)),
                     (0.0, value), xycoords=("axes fraction", "data"), xytext=(6, 4), textcoords="offset points",
                     ha="left", va="bottom", color=color, fontsize=9, fontweight="bold", zorder=4,
                     bbox=LABEL_BOX)
     ax.set_xlim(first, last)
     ax.set_ylim(0, max(ys + [p85]) * 1.15 + 1)
-    ax.set_ylabel("Jours (Prospect → Gagné)")
-    ax.set_xlabel("Date du gain")
-    _date_axis(ax, first, last)
+    ax.set_ylabel(t["cycle_y"])
+    ax.set_xlabel(t["cycle_x"])
+    _date_axis(ax, first, last, language)
     return _svg(fig)
 
 
-def throughput_chart(metrics: Json) -> bytes:
+def throughput_chart(metrics: Json, language: str = "fr") -> bytes:
     """Weekly wins as a run chart, the last 6 weeks shaded with their mean."""
-    data = metrics["throughput"]
+    data, t = metrics["throughput"], _labels(language)
     fig = _figure()
     ax = fig.add_subplot()
     series = data["series"]
-    _titles(fig, ax, "Débit hebdomadaire",
-            f"Cartes gagnées par semaine — moyenne des 6 dernières semaines : {_fr(data['mean'])} / semaine")
+    mean = _num(data["mean"], 1, language)
+    _titles(fig, ax, t["tp_title"], t["tp_sub"].format(mean=mean))
     full = [w for w in series if not w["partial"]]
     xs = list(range(len(series)))
-    labels = [f"{_day(w['start']):%d/%m}" for w in series]
+    labels = [_day_month(_day(w["start"]), language) for w in series]
     window = {w["week"] for w in data["last_6_weeks"]}
     inside = [i for i, w in enumerate(series) if w["week"] in window]
     if inside:
         ax.axvspan(inside[0] - 0.5, inside[-1] + 0.5, color="#eef3fa", zorder=0)
-        ax.text((inside[0] + inside[-1]) / 2, 1.0, "6 dernières semaines", transform=ax.get_xaxis_transform(),
+        ax.text((inside[0] + inside[-1]) / 2, 1.0, t["tp_window"], transform=ax.get_xaxis_transform(),
                 ha="center", va="top", fontsize=8.5, color=MUTED)
         ax.hlines(data["mean"], inside[0] - 0.4, inside[-1] + 0.4, colors=ORANGE, linestyles="--", linewidth=1.5,
-                  zorder=2, label=f"Moyenne 6 sem. : {_fr(data['mean'])}")
+                  zorder=2, label=t["tp_mean"].format(mean=mean))
     n_full = len(full)
     ax.plot(xs[:n_full], [w["wins"] for w in full], color=BLUE, marker="o", markersize=6, linewidth=2, zorder=3,
-            label="Gains de la semaine")
+            label=t["tp_wins"])
     for i, w in enumerate(full):
         ax.annotate(str(w["wins"]), (i, w["wins"]), xytext=(0, 7), textcoords="offset points", ha="center",
                     fontsize=8.5, color=NAVY)
     if len(series) > n_full:
         now = series[-1]
         ax.plot([xs[-1]], [now["wins"]], marker="o", markersize=6, markerfacecolor="white", color=BLUE,
-                linestyle="none", zorder=3, label="Semaine en cours (partielle)")
+                linestyle="none", zorder=3, label=t["tp_partial"])
     step = max(1, -(-len(series) // 14))
     ax.set_xticks(xs[::step], labels[::step])
     ax.set_xlim(-0.6, len(series) - 0.4)
     top = max([w["wins"] for w in series] + [1])
     ax.set_ylim(-0.15 * top, top * 1.25 + 0.5)
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_ylabel("Cartes gagnées")
-    ax.set_xlabel("Semaine (date du lundi)")
+    ax.set_ylabel(t["tp_y"])
+    ax.set_xlabel(t["tp_x"])
     ax.grid(axis="x", visible=False)
     fig.legend(loc="outside lower center", fontsize=8.5, ncols=3)
     return _svg(fig)
 
 
-def ageing_chart(metrics: Json) -> bytes:
+def ageing_chart(metrics: Json, language: str = "fr") -> bytes:
     """Each active card as a dot: its column and its days since the last action."""
-    data = metrics["card_age"]
+    data, t = metrics["card_age"], _labels(language)
     fig = _figure()
     ax = fig.add_subplot()
     idle = data["idle_days"]
-    _titles(fig, ax, "Âge des cartes en cours, par colonne",
-            f"Jours depuis la dernière action — au-dessus de {idle} j, la carte risque l'oubli")
+    _titles(fig, ax, t["age_title"], t["age_sub"].format(idle=idle))
     flow = _flow_titles(metrics)
     colors = column_colors(len(flow))
     keys = [k for k, _ in flow]
@@ -241,10 +264,10 @@ def ageing_chart(metrics: Json) -> bytes:
         ax.annotate(card_id, (x, y), xytext=(7, 0), textcoords="offset points", va="center", fontsize=8, color=RED,
                     zorder=4, bbox=LABEL_BOX)
     if not data["cards"]:
-        ax.text(0.5, 0.5, "Aucune carte active", ha="center", va="center", fontsize=13, color=MUTED,
+        ax.text(0.5, 0.5, t["age_empty"], ha="center", va="center", fontsize=13, color=MUTED,
                 transform=ax.transAxes)
     ax.axhline(idle, color=RED, linestyle="--", linewidth=1.2, zorder=2)
-    ax.annotate(f"Seuil d'oubli : {idle} j", (1.0, idle), xycoords=("axes fraction", "data"), xytext=(-4, 4),
+    ax.annotate(t["age_idle"].format(idle=idle), (1.0, idle), xycoords=("axes fraction", "data"), xytext=(-4, 4),
                 textcoords="offset points", ha="right", va="bottom", color=RED, fontsize=9, fontweight="bold",
                 zorder=4, bbox=LABEL_BOX)
     ax.set_xticks(range(len(keys)), [f"{t}\n({n})" for (_, t), n in zip(flow, counts)])
@@ -252,7 +275,7 @@ def ageing_chart(metrics: Json) -> bytes:
     top = max([r["age_days"] for r in data["cards"]] + [idle])
     ax.set_ylim(-0.5, top * 1.15 + 1)
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_ylabel("Jours depuis la dernière action")
+    ax.set_ylabel(t["age_y"])
     ax.grid(axis="x", visible=False)
     return _svg(fig)
 
@@ -278,26 +301,25 @@ def _to_label(points: list[tuple[float, int, str]]) -> list[tuple[float, int, st
     return list(oldest.values())
 
 
-def funnel_chart(metrics: Json) -> bytes:
+def funnel_chart(metrics: Json, language: str = "fr") -> bytes:
     """Entries per column as a centred funnel, the share that moved on darker, with the conversion rate."""
-    rows = metrics["conversion"]["columns"]
+    rows, t = metrics["conversion"]["columns"], _labels(language)
     fig = _figure()
     ax = fig.add_subplot()
-    _titles(fig, ax, "Entonnoir de conversion par étape",
-            "Cartes entrées dans chaque colonne ; en foncé, celles passées à l'étape suivante (gain compris)")
+    _titles(fig, ax, t["funnel_title"], t["funnel_sub"])
     widest = max([r["entered"] for r in rows] + [0])
     if widest == 0:
-        _empty(fig, ax, "Aucune carte entrée sur le tableau")
+        _empty(fig, ax, t["funnel_empty"])
         return _svg(fig)
     colors = column_colors(len(rows))
     ys = list(range(len(rows)))[::-1]
     for y, r, color in zip(ys, rows, colors):
         ax.barh(y, r["entered"], left=-r["entered"] / 2, height=0.72, color=color, alpha=0.35, zorder=2)
         ax.barh(y, r["moved_on"], left=-r["moved_on"] / 2, height=0.72, color=color, zorder=3)
-        rate = "—" if r["rate"] is None else f"{_fr(r['rate'] * 100, 0)} %"
+        rate = "—" if r["rate"] is None else _pct(_num(r["rate"] * 100, 0, language), language)
         x = widest / 2 + widest * 0.04
         ax.text(x, y + 0.1, rate, va="bottom", ha="left", fontsize=13, fontweight="bold", color=INK)
-        ax.text(x, y + 0.05, f"{r['moved_on']} passées sur {r['entered']} entrées", va="top", ha="left",
+        ax.text(x, y + 0.05, t["funnel_moved"].format(moved=r["moved_on"], entered=r["entered"]), va="top", ha="left",
                 fontsize=8.5, color=MUTED)
     ax.set_yticks(ys, [r["title"] for r in rows])
     ax.set_xlim(-widest / 2 - widest * 0.03, widest / 2 + widest * 0.42)
@@ -309,19 +331,20 @@ def funnel_chart(metrics: Json) -> bytes:
     return _svg(fig)
 
 
-def forecast_chart(metrics: Json) -> bytes:
+def forecast_chart(metrics: Json, language: str = "fr") -> bytes:
     """Monte Carlo distribution of wins over the next 4 weeks, with the confidence levels and the ±2s range."""
-    fc = metrics["forecast"]
+    from ..metrics import status_message
+    fc, t = metrics["forecast"], _labels(language)
     mc, seed = fc["monte_carlo"], fc["seed_method"]
     fig = _figure()
     ax = fig.add_subplot()
     close = fc["negotiation_close"]
-    sub = f"Gains sur les 4 prochaines semaines ({_day(fc['start']):%d/%m} → {_day(fc['end']):%d/%m})"
+    sub = t["fc_sub"].format(start=_day_month(_day(fc["start"]), language), end=_day_month(_day(fc["end"]), language))
     if close.get("date"):
-        sub += f" — cartes en « {close['title']} » toutes gagnées le {_day(close['date']):%d/%m/%Y} (85 %)"
-    _titles(fig, ax, "Prévision Monte Carlo", sub)
+        sub += t["fc_close"].format(title=close["title"], date=_full_date(_day(close["date"]), language))
+    _titles(fig, ax, t["fc_title"], sub)
     if mc["status"] != "ok":
-        _empty(fig, ax, mc.get("message") or "Pas assez de données")
+        _empty(fig, ax, status_message(mc, language) or t["fc_empty"])
         return _svg(fig)
     dist = mc["distribution"]
     xs = [d["wins"] for d in dist]
@@ -329,33 +352,35 @@ def forecast_chart(metrics: Json) -> bytes:
     conf = {int(k): v for k, v in mc["confidence"].items()}
     top = max(shares)
     ax.axvspan(seed["low"], seed["high"], color="#eef3fa", zorder=0,
-               label=f"Méthode du guide : 4 × moyenne ± 2 s = {_fr(seed['expected'])} ± {_fr(seed['sigma'])}")
+               label=t["fc_guide"].format(expected=_num(seed["expected"], 1, language),
+                                          sigma=_num(seed["sigma"], 1, language)))
     ax.bar(xs, shares, width=0.8, color=[BLUE if x >= conf[85] else LOST for x in xs], zorder=2)
     for k, value in enumerate(sorted(set(conf.values()))):
-        levels = " et ".join(f"{p} %" for p in sorted(conf) if conf[p] == value)
+        levels = t["fc_and"].join(_pct(p, language) for p in sorted(conf) if conf[p] == value)
         height = top * (1.08 + 0.2 * (k % 2))
         ax.vlines(value, 0, height, colors=ORANGE, linestyles="--", linewidth=1.3, zorder=3)
-        ax.text(value, height, f"≥ {value} gain{'s' if value > 1 else ''}\nà {levels}", ha="center", va="bottom", fontsize=9,
+        ax.text(value, height, t["fc_level_many" if value > 1 else "fc_level_one"].format(value=value, levels=levels),
+                ha="center", va="bottom", fontsize=9,
                 fontweight="bold", color=ORANGE, zorder=4,
                 bbox=LABEL_BOX)
     ax.set_xticks(xs)
     ax.set_xlim(min(xs) - 1, max(xs) + 1)
     ax.set_ylim(0, top * 1.6)
-    ax.set_xlabel("Cartes gagnées sur 4 semaines")
-    ax.set_ylabel("Part des essais")
+    ax.set_xlabel(t["fc_x"])
+    ax.set_ylabel(t["fc_y"])
     ax.grid(axis="x", visible=False)
     ax.legend(loc="upper right", fontsize=8.5)
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0f} %")
+    ax.yaxis.set_major_formatter(lambda v, _: _pct(f"{v:.0f}", language))
     return _svg(fig)
 
 
-RENDERERS: dict[str, Callable[[Json], bytes]] = {
+RENDERERS: dict[str, Callable[[Json, str], bytes]] = {
     "cfd": cfd_chart, "cycle-time": cycle_time_chart, "throughput": throughput_chart,
     "ageing-wip": ageing_chart, "funnel": funnel_chart, "forecast": forecast_chart,
 }
 
 
-def render_charts(metrics: Json, names: Sequence[str] = CHARTS) -> dict[str, bytes]:
-    """Every chart as `{name}.svg` → SVG bytes, from the metrics.json content."""
+def render_charts(metrics: Json, names: Sequence[str] = CHARTS, language: str = "fr") -> dict[str, bytes]:
+    """Every chart as `{name}.svg` → SVG bytes, from the metrics.json content, its words in the language."""
     with _style():
-        return {f"{name}.svg": RENDERERS[name](metrics) for name in names}
+        return {f"{name}.svg": RENDERERS[name](metrics, language) for name in names}

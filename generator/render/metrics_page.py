@@ -1,4 +1,8 @@
-"""The metrics/ outputs: metrics.json, the SVG charts and a standalone HTML page a manager reads at a glance."""
+"""The metrics/ outputs: metrics.json, the SVG charts and a standalone HTML page a manager reads at a glance.
+
+metrics.json is data: its `definition`, `message` and `verdict` texts stay French. The page and the charts
+are in the project's language (i18n.METRIC_LABELS), those texts translated (metrics.metric_definition).
+"""
 from __future__ import annotations
 
 import logging
@@ -7,7 +11,8 @@ from typing import Optional, TYPE_CHECKING, Any
 
 import jinja2
 
-from ..metrics import OK, Json, fr_num, from_project, headline
+from ..i18n import metric_labels, money, short_date
+from ..metrics import OK, Json, from_project, headline, metric_definition, num, verdict_in
 
 if TYPE_CHECKING:
     from ..models import Finding
@@ -16,22 +21,22 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHART_TEXT = {
-    "forecast": ("Prévision", "forecast"),
-    "throughput": ("Débit", "throughput"),
-    "cycle-time": ("Cycle time", "cycle_time"),
-    "cfd": ("Flux cumulé", "cfd"),
-    "funnel": ("Conversion", "conversion"),
-    "ageing-wip": ("Âge des cartes", "card_age"),
+CHART_TEXT = {  # chart file stem → metrics.json key; title: i18n metric label chart_<stem>
+    "forecast": "forecast",
+    "throughput": "throughput",
+    "cycle-time": "cycle_time",
+    "cfd": "cfd",
+    "funnel": "conversion",
+    "ageing-wip": "card_age",
 }
 
 PAGE = """<!DOCTYPE html>
-<html lang="fr">
+<html lang="{{ lang }}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="dealdocs">
-<title>Indicateurs de flux — {{ as_of }}</title>
+<title>{{ title }}</title>
 <style>
 :root { --ink:#1f2a36; --muted:#5b6773; --brand:#1f3b57; --line:#d5dce4; --soft:#f3f6f9;
         --green:#2e8b57; --amber:#f2a900; --red:#c62828; }
@@ -64,14 +69,14 @@ footer { margin-top: 28px; font-size: 12px; color: var(--muted); border-top: 1px
 </head>
 <body>
 <main>
-<h1>Indicateurs de flux et prévision</h1>
-<div class="muted">Au {{ as_of }} · 6 dernières semaines : du {{ window_start }} au {{ window_end }}</div>
+<h1>{{ T.page_heading }}</h1>
+<div class="muted">{{ meta }}</div>
 
 <div class="tiles">
 {% for t in tiles %}<div class="tile"><div class="label">{{ t.label }}</div><div class="value">{{ t.value }}</div><div class="sub">{{ t.sub }}</div></div>
 {% endfor %}</div>
 
-<h2>À regarder cette semaine</h2>
+<h2>{{ T.page_watch }}</h2>
 <ul class="alerts">
 {% for a in alerts %}<li class="{{ 'warn' if a.warn else 'ok' }}">{{ a.text }}</li>
 {% endfor %}</ul>
@@ -82,128 +87,137 @@ footer { margin-top: 28px; font-size: 12px; color: var(--muted); border-top: 1px
 {% if c.key == 'forecast' %}<p class="def">{{ seed_definition }}</p>{% endif %}
 {% endfor %}
 
-<h2>Colonnes : WIP, conversion, temps passé</h2>
+<h2>{{ T.page_columns }}</h2>
 <table>
-<tr><th>Colonne</th><th>WIP / limite</th><th>Entrées</th><th>Passées</th><th>Conversion</th><th>Séjour médian</th><th>Séjour moyen</th><th>Pipe pondéré</th></tr>
+<tr><th>{{ T.th_column }}</th><th>{{ T.th_wip }}</th><th>{{ T.th_entered }}</th><th>{{ T.th_moved_on }}</th><th>{{ T.th_conversion }}</th><th>{{ T.th_median_stay }}</th><th>{{ T.th_mean_stay }}</th><th>{{ T.th_pipeline }}</th></tr>
 {% for r in columns %}<tr><td>{{ r.title }}</td><td class="n{{ ' over' if r.over }}">{{ r.wip }}</td><td class="n">{{ r.entered }}</td><td class="n">{{ r.moved_on }}</td><td class="n">{{ r.rate }}</td><td class="n">{{ r.median }}</td><td class="n">{{ r.mean }}</td><td class="n">{{ r.pipeline }}</td></tr>
 {% endfor %}</table>
 <p class="def">{{ definitions.wip }} {{ definitions.conversion }} {{ definitions.time_in_column }} {{ definitions.weighted_pipeline }}</p>
 
-<h2>Feux de la colonne « {{ lights_title }} »</h2>
+<h2>{{ lights_heading }}</h2>
 {% if lights %}<table>
-<tr><th>Carte</th><th>Jours dans la colonne</th><th>Feu</th></tr>
+<tr><th>{{ T.th_card }}</th><th>{{ T.th_days }}</th><th>{{ T.th_light }}</th></tr>
 {% for r in lights %}<tr><td>{{ r.id }}</td><td class="n">{{ r.days }}</td><td><span class="dot {{ r.light }}"></span>{{ r.label }}</td></tr>
-{% endfor %}</table>{% else %}<p>Aucune carte dans cette colonne.</p>{% endif %}
+{% endfor %}</table>{% else %}<p>{{ T.no_card_here }}</p>{% endif %}
 <p class="def">{{ definitions.negotiation_lights }}</p>
 
-<h2>Raisons de perte</h2>
+<h2>{{ T.page_lost }}</h2>
 <table>
 <tr>{% for r in lost %}<th>{{ r.label }}</th>{% endfor %}</tr>
 <tr>{% for r in lost %}<td class="n">{{ r.count }}</td>{% endfor %}</tr>
 </table>
 <p class="def">{{ definitions.lost_reasons }}</p>
 
-<footer>Généré par dealdocs à partir des historiques des cartes. Données : <a href="metrics.json">metrics.json</a>.</footer>
+<footer>{{ T.page_footer }} <a href="metrics.json">metrics.json</a>.</footer>
 </main>
 </body>
 </html>
 """
 
-LIGHTS = {"green": "vert", "amber": "orange", "red": "rouge"}
+def _d(text: str, language: str = "fr") -> str:
+    return short_date(date.fromisoformat(text), language)
 
 
-def _d(text: str) -> str:
-    return date.fromisoformat(text).strftime("%d/%m/%Y")
+def _days(value: Any, language: str = "fr") -> str:
+    return "—" if value is None else metric_labels(language)["days"].format(n=num(value, 1, language))
 
 
-def _days(value: Any) -> str:
-    return "—" if value is None else f"{fr_num(value)} j"
+def _pct(share: Optional[float], language: str = "fr") -> str:
+    return "—" if share is None else metric_labels(language)["percent"].format(n=num(share * 100, 0, language))
 
 
-def tiles(m: Json) -> list[dict[str, str]]:
+def tiles(m: Json, language: str = "fr") -> list[dict[str, str]]:
     """The headline figures, then cycle time and hygiene."""
-    out = [{"label": h["label"], "value": h["text"].split(" (")[0], "sub": ""} for h in headline(m)["items"]]
-    out[0].update(value=fr_num(m["throughput"]["mean"]), sub="gain(s) / semaine, moyenne 6 sem.")
-    out[1].update(value=str(m["wip"]["total"]), sub="cartes actives")
+    t = metric_labels(language)
+    out = [{"label": h["label"], "value": h["text"].split(" (")[0], "sub": ""} for h in headline(m, language)["items"]]
+    out[0].update(value=num(m["throughput"]["mean"], 1, language), sub=t["tile_throughput"])
+    out[1].update(value=str(m["wip"]["total"]), sub=t["tile_wip"])
     seed, mc = m["forecast"]["seed_method"], m["forecast"]["monte_carlo"]
     if seed["status"] == OK:
-        out[2].update(value=f"{fr_num(seed['expected'])} ± {fr_num(seed['sigma'])}",
-                      sub=f"gains en 4 sem. ; ≥ {mc['confidence']['85']} à 85 %" if mc["status"] == OK else "")
+        out[2].update(value=f"{num(seed['expected'], 1, language)} ± {num(seed['sigma'], 1, language)}",
+                      sub=t["tile_forecast"].format(n=mc["confidence"]["85"]) if mc["status"] == OK else "")
     else:
-        out[2].update(value="—", sub="pas assez de données")
-    out[3].update(sub="Σ montant × probabilité, cartes actives")
-    ct, nna = m["cycle_time"], m["no_next_action"]
+        out[2].update(value="—", sub=t["no_data"])
+    out[3].update(sub=t["tile_pipeline"])
+    ct, nna, close = m["cycle_time"], m["no_next_action"], m["forecast"]["negotiation_close"]
     out += [
-        {"label": "Cycle time médian", "value": _days(ct["median_days"]), "sub": f"85 % en {_days(ct['p85_days'])} ou moins"},
-        {"label": "Sans prochaine action", "value": "—" if nna["share"] is None else f"{fr_num(nna['share'] * 100, 0)} %",
-         "sub": f"{nna['count']} carte(s), cible 0 %"},
-        {"label": "Cartes oubliées", "value": str(m["card_age"]["idle_count"]),
-         "sub": f"plus de {m['card_age']['idle_days']} j sans action"},
-        {"label": f"Clôture « {m['forecast']['negotiation_close']['title']} »", "value": _d(c["date"]) if (c := m["forecast"]["negotiation_close"]).get("date") else "—",
-         "sub": f"{c['open_deals']} carte(s), 85 % de confiance"},
+        {"label": t["tile_cycle"], "value": _days(ct["median_days"], language),
+         "sub": t["tile_cycle_sub"].format(days=_days(ct["p85_days"], language))},
+        {"label": t["tile_nna"], "value": _pct(nna["share"], language), "sub": t["tile_nna_sub"].format(n=nna["count"])},
+        {"label": t["tile_idle"], "value": str(m["card_age"]["idle_count"]),
+         "sub": t["tile_idle_sub"].format(n=m["card_age"]["idle_days"])},
+        {"label": t["tile_close"].format(title=close["title"]),
+         "value": _d(close["date"], language) if close.get("date") else "—",
+         "sub": t["tile_close_sub"].format(n=close["open_deals"])},
     ]
     return out
 
 
-def alerts(m: Json) -> list[dict[str, Any]]:
+def alerts(m: Json, language: str = "fr") -> list[dict[str, Any]]:
     """What the manager should act on: stress test, Little's law, WIP over limits, red lights, no next action."""
+    t = metric_labels(language)
     out: list[dict[str, Any]] = []
     st, ll = m["stress_test"], m["littles_law"]
     if st["status"] == OK:
-        text = (f"Test de stress : {st['wip_now']} carte(s) en « {st['title']} » pour un seuil de {fr_num(st['threshold'])} "
-                f"(1,5 × la moyenne de {fr_num(st['mean'])}).")
-        out.append({"warn": st["alert"], "text": text + (" Baisser le WIP et planifier des relances ciblées."
-                                                          if st["alert"] else " Sous contrôle.")})
+        text = t["alert_stress"].format(wip=st["wip_now"], title=st["title"], threshold=num(st["threshold"], 1, language),
+                                        mean=num(st["mean"], 1, language))
+        out.append({"warn": st["alert"], "text": text + t["alert_stress_high" if st["alert"] else "alert_stress_ok"]})
     if ll["status"] == OK:
         out.append({"warn": ll["ratio"] is not None and abs(ll["ratio"] - 1) > 0.25,
-                    "text": f"Loi de Little : {ll['wip']} cartes en cours ÷ {fr_num(ll['throughput_per_week'])} gain(s) "
-                            f"/ semaine ≈ {fr_num(ll['predicted_days'], 0)} j, pour un cycle time médian de "
-                            f"{_days(ll['median_cycle_days'])}. {ll['verdict']}"})
+                    "text": t["alert_little"].format(
+                        wip=ll["wip"], throughput=num(ll["throughput_per_week"], 1, language),
+                        predicted=t["days"].format(n=num(ll["predicted_days"], 0, language)),
+                        median=_days(ll["median_cycle_days"], language), verdict=verdict_in(ll["verdict"], language))})
     for c in m["wip"]["columns"]:
         if c["over_limit"]:
-            out.append({"warn": True, "text": f"{c['title']} : {c['wip']} cartes pour une limite WIP de {c['limit']}. "
-                                               "Finir avant de commencer."})
+            out.append({"warn": True, "text": t["alert_wip"].format(title=c["title"], wip=c["wip"], limit=c["limit"])})
     red = [r["id"] for r in m["negotiation_lights"]["cards"] if r["light"] == "red"]
     if red:
-        out.append({"warn": True, "text": f"« {m['negotiation_lights']['title']} » au rouge : {', '.join(red)}. "
-                                           "Escalade et date de décision."})
+        out.append({"warn": True, "text": t["alert_red"].format(title=m["negotiation_lights"]["title"],
+                                                                 cards=", ".join(red))})
     if m["no_next_action"]["count"]:
-        out.append({"warn": True, "text": "Sans prochaine action datée : " + ", ".join(m["no_next_action"]["cards"]) + "."})
+        out.append({"warn": True, "text": t["alert_nna"].format(cards=", ".join(m["no_next_action"]["cards"]))})
     if not m["history"]["enough_for_forecast"]:
-        out.append({"warn": True, "text": "Pas assez de données : moins de 3 semaines d'historique, pas de prévision."})
-    return out or [{"warn": False, "text": "Rien à signaler."}]
+        out.append({"warn": True, "text": t["alert_no_data"]})
+    return out or [{"warn": False, "text": t["alert_none"]}]
 
 
-def page_context(m: Json) -> dict[str, Any]:
+def page_context(m: Json, language: str = "fr") -> dict[str, Any]:
     """The view model of metrics/index.html."""
+    t = metric_labels(language)
     conv = {r["column"]: r for r in m["conversion"]["columns"]}
     tic = {r["column"]: r for r in m["time_in_column"]["columns"]}
     pipe = {r["column"]: r["amount"] for r in m["weighted_pipeline"]["by_column"]}
-    from ..i18n import money
     columns = [{"title": c["title"], "wip": f"{c['wip']} / {c['limit'] if c['limit'] else '∞'}", "over": c["over_limit"],
                 "entered": conv[c["column"]]["entered"], "moved_on": conv[c["column"]]["moved_on"],
-                "rate": "—" if conv[c["column"]]["rate"] is None else f"{fr_num(conv[c['column']]['rate'] * 100, 0)} %",
-                "median": _days(tic[c["column"]]["median_days"]), "mean": _days(tic[c["column"]]["mean_days"]),
-                "pipeline": money(pipe.get(c["column"], 0))} for c in m["wip"]["columns"]]
+                "rate": _pct(conv[c["column"]]["rate"], language),
+                "median": _days(tic[c["column"]]["median_days"], language),
+                "mean": _days(tic[c["column"]]["mean_days"], language),
+                "pipeline": money(pipe.get(c["column"], 0), language)} for c in m["wip"]["columns"]]
+    as_of = _d(m["as_of"], language)
     return {
-        "as_of": _d(m["as_of"]), "window_start": _d(m["window"]["start"]), "window_end": _d(m["window"]["end"]),
-        "tiles": tiles(m), "alerts": alerts(m), "columns": columns,
-        "charts": [{"key": key, "file": f"{name}.svg", "title": title, "definition": m[key]["definition"]}
-                   for name, (title, key) in CHART_TEXT.items()],
-        "seed_definition": m["forecast"]["seed_method"]["definition"] + " " + m["forecast"]["monte_carlo"]["definition"],
-        "lights": [dict(r, label=LIGHTS[r["light"]]) for r in
+        "lang": language if language in ("fr", "en") else "fr", "T": t, "title": t["page_title"].format(as_of=as_of),
+        "meta": t["page_meta"].format(as_of=as_of, start=_d(m["window"]["start"], language),
+                                      end=_d(m["window"]["end"], language)),
+        "tiles": tiles(m, language), "alerts": alerts(m, language), "columns": columns,
+        "charts": [{"key": key, "file": f"{name}.svg", "title": t[f"chart_{name}"],
+                    "definition": metric_definition(m, key, language)} for name, key in CHART_TEXT.items()],
+        "seed_definition": metric_definition(m, "forecast.seed_method", language) + " "
+                           + metric_definition(m, "forecast.monte_carlo", language),
+        "lights": [dict(r, label=t[f"light_{r['light']}"]) for r in
                    sorted(m["negotiation_lights"]["cards"], key=lambda r: (-(r["days"] or 0), r["id"]))],
-        "lost": m["lost_reasons"]["reasons"],
-        "lights_title": m["negotiation_lights"]["title"],
-        "definitions": {k: m[k]["definition"] for k in ("wip", "conversion", "time_in_column", "weighted_pipeline",
-                                                        "negotiation_lights", "lost_reasons")},
+        "lost": [dict(r, label=t.get(f"reason_{r['reason']}", r["label"]) if language != "fr" else r["label"])
+                 for r in m["lost_reasons"]["reasons"]],
+        "lights_heading": t["page_lights"].format(title=m["negotiation_lights"]["title"]),
+        "definitions": {k: metric_definition(m, k, language) for k in (
+            "wip", "conversion", "time_in_column", "weighted_pipeline", "negotiation_lights", "lost_reasons")},
     }
 
 
-def render_page(m: Json) -> bytes:
-    """metrics/index.html as UTF-8 bytes."""
+def render_page(m: Json, language: str = "fr") -> bytes:
+    """metrics/index.html as UTF-8 bytes, its words in the language (fr or en)."""
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True)
-    return env.from_string(PAGE).render(page_context(m)).encode("utf-8")
+    return env.from_string(PAGE).render(page_context(m, language)).encode("utf-8")
 
 
 def write_metrics(project: "Project", as_of: date, writer: "Writer", m: Optional[dict] = None,
@@ -217,17 +231,18 @@ def write_metrics(project: "Project", as_of: date, writer: "Writer", m: Optional
     from ..pipeline import json_bytes
     if project.board is None:
         return []
+    language = project.settings.language
     m = m if m is not None else from_project(project, as_of)
     data = json_bytes(m)
     writer.write("metrics/metrics.json", data)
     cache = Cache(project.root, enabled=use_cache)
-    key = hashlib.sha256(b"charts|" + __version__.encode() + b"|" + data).hexdigest()
+    key = hashlib.sha256(b"charts|" + __version__.encode() + b"|" + language.encode() + b"|" + data).hexdigest()
     charts = cache.get(key)
     if charts is None:
         from .charts import render_charts
-        charts = render_charts(m)
+        charts = render_charts(m, language=language)
         cache.put(key, charts)
     for name, svg in sorted(charts.items()):
         writer.write(f"metrics/{name}", svg)
-    writer.write("metrics/index.html", render_page(m))
+    writer.write("metrics/index.html", render_page(m, language))
     return []

@@ -3,7 +3,8 @@
  * Fast with tens of thousands of rows: each row's search text is folded once, a filter pass is a
  * plain loop, only one page of rows is rendered, and typing is debounced. Over http(s) the rows come
  * from crc/index.json; from a file share (file://, where fetch() is refused) from the same rows
- * written as a script. No dependency, no network.
+ * written as a script. No dependency, no network. Its messages are French unless the page's "dd-labels"
+ * island holds a "text" table (i18n.SITE_LABELS js_*: English sites).
  */
 (function () {
   "use strict";
@@ -23,7 +24,14 @@
   });
   var opps = island("dd-opps"), exemplary = island("dd-exemplary"), labels = island("dd-labels");
   var rows = [], shown = [], page = 0, sortKey = "date", sortDesc = true, timer = null;
-  var number = new Intl.NumberFormat("fr-FR");
+  var text = Object.assign({
+    star: "CRC exemplaire : fiche complète", word: "Document Word", empty: "Aucun CRC ne correspond à ces filtres.",
+    count: "{shown} CRC sur {total}", range: " · {first}–{last} affichés", prev: "← Précédents", next: "Suivants →",
+    page: "Page {page} / {pages}",
+    failed: "Le registre n'a pas pu être chargé (crc/index.json absent : lancez dealdocs build).",
+    locale: "fr-FR", date: "dmy"
+  }, labels.text || {});
+  var number = new Intl.NumberFormat(text.locale);
 
   function island(id) {
     var el = document.getElementById(id);
@@ -38,7 +46,13 @@
     });
   }
   function label(kind, value) { return (labels[kind] || {})[value] || value || ""; }
-  function frDate(iso) { return iso && iso.length === 10 ? iso.slice(8) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4) : ""; }
+  function say(key, values) {
+    return String(text[key]).replace(/\{(\w+)\}/g, function (all, name) { return name in values ? values[name] : all; });
+  }
+  function showDate(iso) {
+    if (!iso || iso.length !== 10) return "";
+    return text.date === "iso" ? iso : iso.slice(8) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4);
+  }
 
   function prepare(data) {
     rows = (Array.isArray(data) ? data : []).map(function (r) {
@@ -107,13 +121,13 @@
     var oppKey = r.opportunity || "client:" + r.client;
     var oppPage = opps[oppKey];
     var star = exemplary[r.name]
-      ? ' <a class="dd-star" title="CRC exemplaire : fiche complète" href="' + esc(base + exemplary[r.name]) + '">★</a>' : "";
+      ? ' <a class="dd-star" title="' + esc(text.star) + '" href="' + esc(base + exemplary[r.name]) + '">★</a>' : "";
     var opp = oppPage ? '<a href="' + esc(base + oppPage) + '">' + esc(r.opportunity || r.client) + "</a>" : esc(r.opportunity || "—");
     var kws = (r.keywords || []).map(function (k) { return '<span class="dd-chip">' + esc(k) + "</span>"; }).join(" ");
-    return "<tr><td>" + esc(frDate(r.date)) + '</td><td class="dd-name"><a href="' + esc(crc + ".html") + '">' + esc(r.name) + "</a>" + star +
+    return '<tr><td class="dd-nowrap">' + esc(showDate(r.date)) + '</td><td class="dd-name"><a href="' + esc(crc + ".html") + '">' + esc(r.name) + "</a>" + star +
       "</td><td>" + esc(r.client) + '</td><td class="dd-nowrap">' + opp + "</td><td>" + esc(label("type", r.type)) +
       '</td><td><span class="dd-status dd-status--' + esc(r.status) + '">' + esc(label("status", r.status)) + "</span></td><td>" +
-      scoreChip(r.score) + '</td><td class="dd-kws">' + kws + '</td><td class="dd-nowrap"><a href="' + esc(crc + ".docx") + '" download title="Document Word">.docx</a></td></tr>';
+      scoreChip(r.score) + '</td><td class="dd-kws">' + kws + '</td><td class="dd-nowrap"><a href="' + esc(crc + ".docx") + '" download title="' + esc(text.word) + '">.docx</a></td></tr>';
   }
 
   function render() {
@@ -121,14 +135,14 @@
     page = Math.min(page, pages - 1);
     var slice = shown.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
     tbody.innerHTML = slice.length ? slice.map(rowHtml).join("")
-      : '<tr><td colspan="9" class="dd-empty">Aucun CRC ne correspond à ces filtres.</td></tr>';
-    count.textContent = number.format(shown.length) + " CRC sur " + number.format(rows.length) +
-      (shown.length > PAGE_SIZE ? " · " + number.format(page * PAGE_SIZE + 1) + "–" +
-        number.format(page * PAGE_SIZE + slice.length) + " affichés" : "");
+      : '<tr><td colspan="9" class="dd-empty">' + esc(text.empty) + "</td></tr>";
+    count.textContent = say("count", { shown: number.format(shown.length), total: number.format(rows.length) }) +
+      (shown.length > PAGE_SIZE ? say("range", { first: number.format(page * PAGE_SIZE + 1),
+                                                 last: number.format(page * PAGE_SIZE + slice.length) }) : "");
     pager.innerHTML = pages < 2 ? "" :
-      '<button type="button" class="md-button" data-page="prev"' + (page === 0 ? " disabled" : "") + ">← Précédents</button>" +
-      '<span class="dd-pager__where">Page ' + (page + 1) + " / " + pages + "</span>" +
-      '<button type="button" class="md-button" data-page="next"' + (page >= pages - 1 ? " disabled" : "") + ">Suivants →</button>";
+      '<button type="button" class="md-button" data-page="prev"' + (page === 0 ? " disabled" : "") + ">" + esc(text.prev) + "</button>" +
+      '<span class="dd-pager__where">' + esc(say("page", { page: page + 1, pages: pages })) + "</span>" +
+      '<button type="button" class="md-button" data-page="next"' + (page >= pages - 1 ? " disabled" : "") + ">" + esc(text.next) + "</button>";
   }
 
   function remember(f) {
@@ -203,6 +217,6 @@
     apply(false);
     root.setAttribute("data-ready", "true");
   }, function () {
-    count.textContent = "Le registre n'a pas pu être chargé (crc/index.json absent : lancez dealdocs build).";
+    count.textContent = text.failed;
   });
 })();
