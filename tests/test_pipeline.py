@@ -221,3 +221,33 @@ def test_documents_made_with_the_same_key_are_kept_without_the_cache(scratch_pro
     path.write_text(path.read_text(encoding="utf-8").replace("Brief besoins", "Brief des besoins"), encoding="utf-8")
     assert build(scratch_project, run_cli, out) == 0
     assert "Brief des besoins" in docx_text(docx_path)
+
+
+def test_a_changed_template_invalidates_exactly_what_uses_it(scratch_project: Scratch, run_cli,
+                                                              tmp_path: Path) -> None:
+    """The print stylesheet re-renders the board only; the CRC page template, the CRC pages only."""
+    from generator.templates import DEFAULTS
+    scratch_project.crc()
+    out = tmp_path / "site"
+    assert build(scratch_project, run_cli, out) == 0
+
+    def state() -> tuple[dict[str, int], dict[str, bytes]]:
+        files = tree(out)
+        return {rel: (out / rel).stat().st_ino for rel in files}, files
+    inodes, files = state()
+    crc_files = [rel for rel in files if rel.startswith("crc/CRC-")]
+    board_files = [rel for rel in files if rel.startswith("board/")]
+    assert crc_files and board_files
+    css = (DEFAULTS / "print.css").read_text(encoding="utf-8") + "\nbody { color: #101010; }\n"
+    (scratch_project.root / "templates").mkdir()
+    (scratch_project.root / "templates" / "print.css").write_text(css, encoding="utf-8")
+    assert build(scratch_project, run_cli, out) == 0
+    inodes2, files2 = state()
+    assert all(inodes2[rel] == inodes[rel] for rel in crc_files)  # kept, not rendered again
+    assert files2["board/board.pdf"] != files["board/board.pdf"]
+    scratch_project.write("templates/crc.html.j2", "<p>{{ name }}</p>\n")
+    assert build(scratch_project, run_cli, out) == 0
+    inodes3, files3 = state()
+    assert files3[f"crc/{NAME}.html"] == f"<p>{NAME}</p>\n".encode()
+    assert files3[f"crc/{NAME}.docx"] == files[f"crc/{NAME}.docx"]
+    assert all(inodes3[rel] == inodes2[rel] for rel in board_files)
