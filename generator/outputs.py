@@ -177,9 +177,11 @@ def docx_hashes(project: Project, writer: Writer) -> dict[str, str]:
     return {d.name: writer.hashes[f"crc/{d.name}.docx"] for d in project.crcs if writer.has(f"crc/{d.name}.docx")}
 
 
-def crc_index(project: Project, hashes: dict[str, str]) -> list[dict[str, Any]]:
-    """crc/index.json: one object per CRC version, sorted by name."""
+def crc_index(project: Project, hashes: dict[str, str],
+              scores: Optional[dict[str, int]] = None) -> list[dict[str, Any]]:
+    """crc/index.json: one object per CRC version, sorted by name (scores: by name, when already computed)."""
     from . import rules
+    scores = scores or {}
     rows = []
     for doc in sorted(project.crcs, key=lambda d: d.name):
         crc = doc.crc
@@ -187,7 +189,8 @@ def crc_index(project: Project, hashes: dict[str, str]) -> list[dict[str, Any]]:
         rows.append({"name": doc.name, "client": crc.client, "opportunity": crc.opportunity,
                      "date": crc.date.isoformat(), "type": crc.type, "version": crc.version,
                      "keywords": list(crc.keywords), "participants": [p.name for p in people],
-                     "score": rules.score(crc).total, "status": crc.status,
+                     "score": scores[doc.name] if doc.name in scores else rules.score(crc).total,
+                     "status": crc.status,
                      "sha256": hashes.get(doc.name, "")})
     return rows
 
@@ -268,7 +271,7 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
             findings += board()
     hashes = docx_hashes(project, writer)
     with measure("index+manifest"):
-        rows = crc_index(project, hashes)
+        rows = crc_index(project, hashes, {doc.name: ctx["score"]["total"] for doc, ctx in contexts})
         writer.write("crc/index.json", json_bytes(rows))
         if writer.has("index.html"):  # the knowledge base was built: its register reads this
             write_register(writer, rows)
