@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 from . import __version__
 from .models import Finding
@@ -316,6 +317,28 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI job cancelled, say): unwinds like Ctrl-C, so the staging output is removed."""
+
+
+@contextlib.contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """Turn SIGTERM into Terminated while a command runs (main thread only; restored after)."""
+    import signal
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Terminated()
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the `dealdocs` console script."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
@@ -328,10 +351,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: --root {args.root} is not a directory", file=sys.stderr)
         return EXIT_USAGE
     try:
-        return COMMANDS[args.command](args)
+        with _terminate_cleanly():
+            return COMMANDS[args.command](args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Terminated:
+        print("terminated: outputs are left as they were", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

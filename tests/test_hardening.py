@@ -456,6 +456,29 @@ def test_build_killed_with_sigkill_keeps_the_previous_output(tmp_path: Path) -> 
     assert not any("BULK0-" in rel for rel in manifest)
 
 
+def test_build_sent_sigterm_cleans_up_and_keeps_the_previous_output(tmp_path: Path) -> None:
+    """A cancelled CI job (SIGTERM to the build, workers running): exit 143, staging removed, output kept."""
+    root = _bulk_project(tmp_path)
+    out = tmp_path / "site"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    first = subprocess.run(_cli(root, out), cwd=REPO, env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stdout + first.stderr
+    before = tree(out)
+    shutil.rmtree(root / ".dealdocs-cache")
+    proc = subprocess.Popen(_cli(root, out, "--as-of", "2025-10-25", "--jobs", "2"), cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    staging = tmp_path / ".site.staging"
+    deadline = time.monotonic() + 60
+    while not staging.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    time.sleep(0.05)
+    proc.terminate()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, f"the build finished before it could be stopped: {err}"
+    assert "terminated" in err and "Traceback" not in err
+    assert tree(out) == before and not staging.exists()
+
+
 def test_second_build_on_the_same_output_is_refused(built, run_cli) -> None:
     scratch, out, before = built
     _second_version(scratch)
