@@ -122,7 +122,8 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "kind_objection": "Objections", "kind_email-script": "Scripts e-mail", "kind_playbook": "Playbooks",
         "kind_checklist": "Check-lists", "kind_other": "Autres fiches",
         # shared pieces
-        "see_register": "Voir dans le registre", "more_versions": "{n} autres versions", "word": "Word (.docx)",
+        "see_register": "Voir dans le registre", "more_versions": "{n} autre version|{n} autres versions",
+        "word": "Word (.docx)",
         "printable_html": "Page HTML imprimable", "version_forms": "version|versions", "blocked_chip": "BLOQUÉE",
         "days_short": "{n} j", "won": "Gagné", "lost": "Perdu", "card_source": "carte",
         "h_date": "Date", "h_crc": "CRC", "h_client": "Client", "h_opportunity": "Opportunité", "h_type": "Type",
@@ -162,8 +163,10 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "h_amount": "Montant", "h_probability": "Probabilité", "h_weighted": "Pondéré", "h_state": "État",
         "state_active": "Active", "state_blocked": "Bloquée",
         "no_step": "Aucune prochaine étape écrite dans un CRC.", "late": "En retard", "undated": "non datée",
-        "owners": "responsables", "late_by": "Date dépassée de {n} jours : tenir le rendez-vous et écrire son CRC, "
-                                            "ou la redater.", "according_to": "D'après {name}.",
+        "owners": "responsables",
+        "late_by": "Date dépassée de {n} jour : tenir le rendez-vous et écrire son CRC, ou la redater.|"
+                   "Date dépassée de {n} jours : tenir le rendez-vous et écrire son CRC, ou la redater.",
+        "according_to": "D'après {name}.",
         "html": "HTML", "word_short": "Word", "exemplary_sheet": "fiche exemplaire", "not_sent": "non envoyé",
         "h_sent_on": "Envoyé le", "h_documents": "Documents", "h_amendment": "Motif de l'amendement",
         "crc_heading": "{type} du {date}", "exemplary_mark": "exemplaire",
@@ -244,7 +247,8 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "keywords": "Keywords", "by_month": "CRCs by month",
         "kind_objection": "Objections", "kind_email-script": "E-mail scripts", "kind_playbook": "Playbooks",
         "kind_checklist": "Checklists", "kind_other": "Other pages",
-        "see_register": "See in the register", "more_versions": "{n} more versions", "word": "Word (.docx)",
+        "see_register": "See in the register", "more_versions": "{n} more version|{n} more versions",
+        "word": "Word (.docx)",
         "printable_html": "Printable HTML page", "version_forms": "version|versions", "blocked_chip": "BLOCKED",
         "days_short": "{n} d", "won": "Won", "lost": "Lost", "card_source": "card",
         "h_date": "Date", "h_crc": "CRC", "h_client": "Client", "h_opportunity": "Opportunity", "h_type": "Type",
@@ -281,7 +285,8 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "h_amount": "Amount", "h_probability": "Probability", "h_weighted": "Weighted", "h_state": "State",
         "state_active": "Active", "state_blocked": "Blocked",
         "no_step": "No next step written in a CRC.", "late": "Overdue", "undated": "undated",
-        "owners": "owners", "late_by": "Date passed {n} days ago: hold the meeting and write its CRC, or reschedule it.",
+        "owners": "owners", "late_by": "Date passed {n} day ago: hold the meeting and write its CRC, or reschedule it.|"
+                   "Date passed {n} days ago: hold the meeting and write its CRC, or reschedule it.",
         "according_to": "From {name}.",
         "html": "HTML", "word_short": "Word", "exemplary_sheet": "exemplary page", "not_sent": "not sent",
         "h_sent_on": "Sent on", "h_documents": "Documents", "h_amendment": "Amendment reason",
@@ -354,9 +359,10 @@ SITE_LABELS: dict[str, dict[str, str]] = {
 METRIC_LABELS: dict[str, dict[str, str]] = {
     "fr": {
         # metrics.headline(): the board's band and the metrics pages' tiles
-        "hl_throughput": "Débit", "hl_throughput_text": "{mean} gain(s) / semaine (moy. 6 sem.)",
-        "hl_wip": "WIP", "hl_wip_text": "{n} carte(s) active(s)",
-        "hl_forecast": "Prévision 4 semaines", "hl_forecast_text": "{expected} ± {sigma} gains",
+        "hl_throughput": "Débit",
+        "hl_throughput_text": "{mean} gain par semaine (moy. 6 sem.)|{mean} gains par semaine (moy. 6 sem.)",
+        "hl_wip": "WIP", "hl_wip_text": "{n} carte active|{n} cartes actives",
+        "hl_forecast": "Prévision 4 semaines", "hl_forecast_text": "{expected} ± {sigma} gain|{expected} ± {sigma} gains",
         "hl_forecast_85": " (≥ {n} à 85 %)", "no_data": "pas assez de données", "hl_pipeline": "Pipe pondéré",
         # texts of metrics.json shown in the language: statuses, Little's law verdicts, loss reasons, outcomes
         "status_not_enough_data": "Pas assez de données : moins de 3 semaines d'historique.",
@@ -380,18 +386,24 @@ METRIC_LABELS: dict[str, dict[str, str]] = {
         "page_lost": "Raisons de perte", "page_footer": "Généré par dealdocs à partir des historiques des cartes. Données :",
         "light_green": "vert", "light_amber": "orange", "light_red": "rouge",
         "days": "{n} j", "percent": "{n} %",
-        "tile_throughput": "gain(s) / semaine, moyenne 6 sem.", "tile_wip": "cartes actives",
-        "tile_forecast": "gains en 4 sem. ; ≥ {n} à 85 %", "tile_pipeline": "Σ montant × probabilité, cartes actives",
+        "tile_throughput": "gain par semaine (moy. 6 sem.)|gains par semaine (moy. 6 sem.)",
+        "tile_wip": "carte active|cartes actives",
+        "tile_forecast": "gain en 4 sem. · ≥\u00a0{n} à 85\u00a0%|gains en 4 sem. · ≥\u00a0{n} à 85\u00a0%",
+        "tile_forecast_none": "gains en 4 sem.", "tile_forecast_label": "Prévision",
+        "tile_pipeline": "Σ montant × probabilité, cartes actives",
         "tile_cycle": "Cycle time médian", "tile_cycle_sub": "85 % en {days} ou moins",
-        "tile_nna": "Sans prochaine action", "tile_nna_sub": "{n} carte(s), cible 0 %",
+        "tile_nna": "Sans prochaine action", "tile_nna_sub": "{n} carte, cible 0 %|{n} cartes, cible 0 %",
         "tile_idle": "Cartes oubliées", "tile_idle_sub": "plus de {n} j sans action",
-        "tile_close": "Clôture « {title} »", "tile_close_sub": "{n} carte(s), 85 % de confiance",
-        "alert_stress": "Test de stress : {wip} carte(s) en « {title} » pour un seuil de {threshold} "
-                        "(1,5 × la moyenne de {mean}).",
+        "tile_close": "Clôture « {title} »", "tile_close_sub": "{n} carte, 85 % de confiance|{n} cartes, 85 % de confiance",
+        "alert_stress": "Test de stress : {wip} carte en « {title} » pour un seuil de {threshold} "
+                        "(1,5 × la moyenne de {mean}).|Test de stress : {wip} cartes en « {title} » pour un seuil de "
+                        "{threshold} (1,5 × la moyenne de {mean}).",
         "alert_stress_high": " Baisser le WIP et planifier des relances ciblées.", "alert_stress_ok": " Sous contrôle.",
-        "alert_little": "Loi de Little : {wip} cartes en cours ÷ {throughput} gain(s) / semaine ≈ {predicted}, pour "
-                        "un cycle time médian de {median}. {verdict}",
-        "alert_wip": "{title} : {wip} cartes pour une limite WIP de {limit}. Finir avant de commencer.",
+        "alert_little": "Loi de Little : {wip} ÷ {throughput} ≈ {predicted}, pour un cycle time médian de {median}. "
+                        "{verdict}",
+        "in_progress": "carte en cours|cartes en cours", "per_week": "gain par semaine|gains par semaine",
+        "alert_wip": "{title} : {wip} carte pour une limite WIP de {limit}. Finir avant de commencer.|"
+                     "{title} : {wip} cartes pour une limite WIP de {limit}. Finir avant de commencer.",
         "alert_red": "« {title} » au rouge : {cards}. Escalade et date de décision.",
         "alert_nna": "Sans prochaine action datée : {cards}.",
         "alert_no_data": "Pas assez de données : moins de 3 semaines d'historique, pas de prévision.",
@@ -417,17 +429,97 @@ METRIC_LABELS: dict[str, dict[str, str]] = {
         "age_y": "Jours depuis la dernière action",
         "funnel_title": "Entonnoir de conversion par étape",
         "funnel_sub": "Cartes entrées dans chaque colonne ; en foncé, celles passées à l'étape suivante (gain compris)",
-        "funnel_empty": "Aucune carte entrée sur le tableau", "funnel_moved": "{moved} passées sur {entered} entrées",
+        "funnel_empty": "Aucune carte entrée sur le tableau",
+        "funnel_moved": "{moved} passée sur {entered}|{moved} passées sur {entered}",
         "fc_title": "Prévision Monte Carlo", "fc_sub": "Gains sur les 4 prochaines semaines ({start} → {end})",
         "fc_close": " — cartes en « {title} » toutes gagnées le {date} (85 %)", "fc_empty": "Pas assez de données",
         "fc_guide": "Méthode du guide : 4 × moyenne ± 2 s = {expected} ± {sigma}", "fc_and": " et ",
         "fc_level_one": "≥ {value} gain\nà {levels}", "fc_level_many": "≥ {value} gains\nà {levels}",
         "fc_x": "Cartes gagnées sur 4 semaines", "fc_y": "Part des essais",
+        # the site's "Définitions et chiffres" (generator/metric_text.py): definitions without field names, figures
+        # as sentences; "one|many" values are plural forms
+        "w_day": "jour|jours", "w_win": "gain|gains", "w_card": "carte|cartes",
+        "w_active_card": "carte active|cartes actives", "w_won_card": "carte gagnée|cartes gagnées",
+        "w_lost_card": "carte perdue|cartes perdues", "w_trial": "essai|essais",
+        "def_window": "Les calculs portent sur les 6 dernières semaines complètes, du lundi au dimanche ; la semaine en "
+                      "cours n'en fait pas partie.",
+        "fig_window": "Du {start} au {end}.",
+        "def_history": "Une prévision demande au moins 3 semaines d'historique sur le tableau.",
+        "fig_history": "Historique depuis le {first} ({days}) : {reading}.", "fig_history_none": "Aucun historique.",
+        "history_enough": "suffisant pour une prévision", "history_short": "pas encore suffisant pour une prévision",
+        "def_throughput": "Nombre de cartes gagnées chaque semaine (du lundi au dimanche), comptées à la date du gain.",
+        "fig_throughput": "{total} sur les 6 dernières semaines, soit {mean} en moyenne (écart-type : {std}).",
+        "th_week": "Semaine du", "th_wins": "Gains",
+        "def_cycle_time": "Durée de cycle : jours entre l'entrée d'une carte sur le tableau et son gain. La moitié des "
+                          "gains prend au plus la durée médiane ; 85 % des gains prennent au plus le 85e centile.",
+        "fig_cycle_time": "Sur {count} : durée médiane {median}, 85e centile {p85}.",
+        "fig_cycle_none": "Aucune carte gagnée pour l'instant.",
+        "def_conversion": "Part des cartes entrées dans une colonne qui sont ensuite passées à une étape plus avancée. "
+                          "Un gain compte comme un passage, une perte non.",
+        "def_time_in_column": "Jours passés dans chaque colonne, de l'entrée à la sortie (colonne suivante, gain ou "
+                              "perte), sur les séjours terminés.",
+        "th_stays": "Séjours terminés",
+        "def_card_age": "Jours écoulés depuis la dernière action sur chaque carte active (à défaut, depuis son dernier "
+                        "changement de colonne). Au-delà de {idle} jours sans action, la carte risque d'être oubliée.",
+        "fig_card_age": "Âge médian : {median} · moyen : {mean} · maximum : {max}.",
+        "fig_idle": "{cards} à plus de {idle} jours sans action : {ids}.",
+        "fig_idle_none": "Aucune carte à plus de {idle} jours sans action.",
+        "def_weighted_pipeline": "Somme, sur les cartes actives, du montant multiplié par la probabilité de gain. Une "
+                                 "carte sans montant ou sans probabilité compte pour zéro.",
+        "fig_weighted_pipeline": "{total} au total.", "fig_missing_amount": "Sans montant ou sans probabilité : {ids}.",
+        "def_no_next_action": "Part des cartes actives sans prochaine action datée. Cible : 0 % — une carte sans "
+                              "prochaine action finit oubliée.",
+        "fig_no_next_action": "{cards} sur {active} sans prochaine action datée, soit {share} (cible : 0 %) : {ids}.",
+        "fig_nna_none": "Toutes les cartes actives ont une prochaine action datée : cible de 0 % atteinte.",
+        "fig_no_active": "Aucune carte active.",
+        "def_negotiation_lights": "Jours passés dans la colonne « {title} » par les cartes actives : vert jusqu'à "
+                                  "{green} jours, orange jusqu'à {amber} jours, rouge au-delà (escalade au manager).",
+        "fig_lights": "{cards} en « {title} » : {green} au vert, {amber} à l'orange, {red} au rouge.",
+        "fig_lights_none": "Aucune carte en « {title} ».",
+        "def_wip": "Cartes actives par colonne, comparées à la limite WIP de la colonne (sans limite : illimitée).",
+        "fig_wip": "{cards} au total.", "th_active": "Cartes actives", "th_limit": "Limite WIP", "th_state": "État",
+        "wip_over": "limite dépassée", "wip_full": "limite atteinte", "wip_under": "sous la limite",
+        "wip_unlimited": "sans limite",
+        "def_lost_reasons": "Cartes perdues, par raison : prix, timing, adéquation, concurrence.",
+        "fig_lost": "{cards} : {reasons}.", "fig_lost_none": "Aucune carte perdue.",
+        "def_forecast": "Gains attendus sur les 4 prochaines semaines, du {start} au {end}, selon deux méthodes.",
+        "fig_seed": "Méthode du guide (4 × le débit moyen des 6 dernières semaines, ± 2 écarts-types) : {expected} ± "
+                    "{sigma} {wins}, soit entre {low} et {high}.",
+        "fig_monte_carlo": "Simulation de Monte Carlo ({trials}) : au moins {n85} dans 85 % des essais (au moins {n50} "
+                           "dans la moitié des essais, au moins {n95} dans 95 %).",
+        "fig_close": "La carte en « {title} » serait gagnée d'ici le {date} (85 % de confiance).|Les {n} cartes en "
+                     "« {title} » seraient toutes gagnées d'ici le {date} (85 % de confiance).",
+        "fig_close_none": "Aucune carte en « {title} » à clôturer.",
+        "label_seed": "Méthode du guide", "label_monte_carlo": "Monte Carlo", "label_close": "Clôture « {title} »",
+        "def_seed_method": "Méthode du guide : 4 × le débit hebdomadaire moyen des 6 dernières semaines, ± 2 "
+                           "écarts-types (l'écart-type d'un total de 4 semaines vaut 2 fois celui d'une semaine). La "
+                           "borne basse ne descend pas sous 0.",
+        "def_monte_carlo": "Simulation de Monte Carlo : 4 semaines tirées au hasard parmi les 6 dernières, des milliers "
+                           "de fois. « Au moins N à 85 % » : N gains ou plus dans 85 % des essais.",
+        "def_negotiation_close": "Date à laquelle toutes les cartes en « {title} » seraient gagnées, avec 85 % de "
+                                 "confiance, au rythme des gains des 6 dernières semaines.",
+        "def_littles_law": "Loi de Little : la durée de cycle attendue vaut à peu près le travail en cours divisé par le "
+                           "débit. On la compare à la durée de cycle médiane observée, avec une tolérance de ± 25 %.",
+        "fig_little": "{wip} (au-delà de la première colonne) ÷ {throughput} ≈ {predicted} de cycle attendu, soit "
+                      "{ratio} fois le cycle médian observé ({median}).",
+        "fig_little_no_cycle": "{wip} (au-delà de la première colonne) ÷ {throughput} ≈ {predicted} de cycle attendu ; "
+                               "aucun cycle observé pour comparer.",
+        "verdict": "Verdict",
+        "def_stress_test": "Test de stress : le nombre de cartes en « {title} » aujourd'hui, comparé à 1,5 fois sa "
+                           "moyenne des 6 derniers dimanches. Au-dessus du seuil : baisser le WIP et planifier des "
+                           "relances ciblées.",
+        "fig_stress": "Aujourd'hui : {now} en « {title} » · moyenne des 6 derniers dimanches : {mean} · seuil : "
+                      "{threshold}.",
+        "stress_alert": "Alerte", "stress_alert_text": "Seuil dépassé : baisser le WIP et planifier des relances ciblées.",
+        "stress_ok": "Sous contrôle", "stress_ok_text": "Le WIP de la colonne reste sous le seuil.",
+        "def_cfd": "Diagramme de flux cumulé : nombre de cartes dans chaque colonne (et gagnées ou perdues) à la fin de "
+                   "chaque jour, reconstitué depuis les historiques des cartes.",
     },
     "en": {
-        "hl_throughput": "Throughput", "hl_throughput_text": "{mean} win(s) / week (6-wk mean)",
-        "hl_wip": "WIP", "hl_wip_text": "{n} active card(s)",
-        "hl_forecast": "4-week forecast", "hl_forecast_text": "{expected} ± {sigma} wins",
+        "hl_throughput": "Throughput",
+        "hl_throughput_text": "{mean} win per week (6-wk mean)|{mean} wins per week (6-wk mean)",
+        "hl_wip": "WIP", "hl_wip_text": "{n} active card|{n} active cards",
+        "hl_forecast": "4-week forecast", "hl_forecast_text": "{expected} ± {sigma} win|{expected} ± {sigma} wins",
         "hl_forecast_85": " (≥ {n} at 85%)", "no_data": "not enough data", "hl_pipeline": "Weighted pipeline",
         "status_not_enough_data": "Not enough data: less than 3 weeks of history.",
         "status_no_throughput": "No card won in the last 6 weeks: no projection possible.",
@@ -449,18 +541,24 @@ METRIC_LABELS: dict[str, dict[str, str]] = {
         "page_lost": "Loss reasons", "page_footer": "Generated by dealdocs from the cards' histories. Data:",
         "light_green": "green", "light_amber": "amber", "light_red": "red",
         "days": "{n} d", "percent": "{n}%",
-        "tile_throughput": "win(s) / week, 6-week mean", "tile_wip": "active cards",
-        "tile_forecast": "wins in 4 weeks; ≥ {n} at 85%", "tile_pipeline": "Σ amount × probability, active cards",
+        "tile_throughput": "win per week (6-week mean)|wins per week (6-week mean)",
+        "tile_wip": "active card|active cards",
+        "tile_forecast": "win in 4 weeks · ≥\u00a0{n} at 85%|wins in 4 weeks · ≥\u00a0{n} at 85%",
+        "tile_forecast_none": "wins in 4 weeks", "tile_forecast_label": "Forecast",
+        "tile_pipeline": "Σ amount × probability, active cards",
         "tile_cycle": "Median cycle time", "tile_cycle_sub": "85% in {days} or less",
-        "tile_nna": "Without a next action", "tile_nna_sub": "{n} card(s), target 0%",
+        "tile_nna": "Without a next action", "tile_nna_sub": "{n} card, target 0%|{n} cards, target 0%",
         "tile_idle": "Forgotten cards", "tile_idle_sub": "over {n} d without action",
-        "tile_close": "“{title}” close", "tile_close_sub": "{n} card(s), 85% confidence",
-        "alert_stress": "Stress test: {wip} card(s) in “{title}” against a threshold of {threshold} "
-                        "(1.5 × the mean of {mean}).",
+        "tile_close": "“{title}” close", "tile_close_sub": "{n} card, 85% confidence|{n} cards, 85% confidence",
+        "alert_stress": "Stress test: {wip} card in “{title}” against a threshold of {threshold} "
+                        "(1.5 × the mean of {mean}).|Stress test: {wip} cards in “{title}” against a threshold of "
+                        "{threshold} (1.5 × the mean of {mean}).",
         "alert_stress_high": " Lower the WIP and plan targeted follow-ups.", "alert_stress_ok": " Under control.",
-        "alert_little": "Little's law: {wip} cards in progress ÷ {throughput} win(s) / week ≈ {predicted}, against "
-                        "a median cycle time of {median}. {verdict}",
-        "alert_wip": "{title}: {wip} cards for a WIP limit of {limit}. Stop starting, start finishing.",
+        "alert_little": "Little's law: {wip} ÷ {throughput} ≈ {predicted}, against a median cycle time of {median}. "
+                        "{verdict}",
+        "in_progress": "card in progress|cards in progress", "per_week": "win per week|wins per week",
+        "alert_wip": "{title}: {wip} card for a WIP limit of {limit}. Stop starting, start finishing.|"
+                     "{title}: {wip} cards for a WIP limit of {limit}. Stop starting, start finishing.",
         "alert_red": "“{title}” in the red: {cards}. Escalate and set a decision date.",
         "alert_nna": "Without a dated next action: {cards}.",
         "alert_no_data": "Not enough data: less than 3 weeks of history, no forecast.",
@@ -485,12 +583,85 @@ METRIC_LABELS: dict[str, dict[str, str]] = {
         "age_y": "Days since the last action",
         "funnel_title": "Conversion funnel by stage",
         "funnel_sub": "Cards that entered each column; darker, those that moved on to a later stage (wins included)",
-        "funnel_empty": "No card has entered the board", "funnel_moved": "{moved} moved on of {entered} entered",
+        "funnel_empty": "No card has entered the board",
+        "funnel_moved": "{moved} of {entered} moved on|{moved} of {entered} moved on",
         "fc_title": "Monte Carlo forecast", "fc_sub": "Wins over the next 4 weeks ({start} → {end})",
         "fc_close": " — cards in “{title}” all won by {date} (85%)", "fc_empty": "Not enough data",
         "fc_guide": "Guide's method: 4 × mean ± 2 s = {expected} ± {sigma}", "fc_and": " and ",
         "fc_level_one": "≥ {value} win\nat {levels}", "fc_level_many": "≥ {value} wins\nat {levels}",
         "fc_x": "Cards won over 4 weeks", "fc_y": "Share of trials",
+        "w_day": "day|days", "w_win": "win|wins", "w_card": "card|cards", "w_active_card": "active card|active cards",
+        "w_won_card": "won card|won cards", "w_lost_card": "lost card|lost cards", "w_trial": "trial|trials",
+        "def_window": "The figures cover the last 6 full weeks, Monday to Sunday; the current week is not part of them.",
+        "fig_window": "From {start} to {end}.",
+        "def_history": "A forecast needs at least 3 weeks of history on the board.",
+        "fig_history": "History since {first} ({days}): {reading}.", "fig_history_none": "No history yet.",
+        "history_enough": "enough for a forecast", "history_short": "not enough for a forecast yet",
+        "def_throughput": "Cards won each week (Monday to Sunday), counted on the day of the win.",
+        "fig_throughput": "{total} over the last 6 weeks, that is {mean} on average (standard deviation: {std}).",
+        "th_week": "Week of", "th_wins": "Wins",
+        "def_cycle_time": "Cycle time: days from a card's entry on the board to its win. Half of the wins take at most "
+                          "the median; 85% of the wins take at most the 85th percentile.",
+        "fig_cycle_time": "Over {count}: median {median}, 85th percentile {p85}.",
+        "fig_cycle_none": "No card won yet.",
+        "def_conversion": "Share of the cards that entered a column and later moved on to a more advanced stage. A win "
+                          "counts as moving on, a loss does not.",
+        "def_time_in_column": "Days spent in each column, from entering it to leaving it (next column, win or loss), "
+                              "over completed stays.",
+        "th_stays": "Completed stays",
+        "def_card_age": "Days since the last action on each active card (else since it last changed column). Beyond "
+                        "{idle} days without action, the card risks being forgotten.",
+        "fig_card_age": "Median age: {median} · mean: {mean} · maximum: {max}.",
+        "fig_idle": "{cards} over {idle} days without action: {ids}.",
+        "fig_idle_none": "No card over {idle} days without action.",
+        "def_weighted_pipeline": "Sum, over the active cards, of the amount times the probability of winning. A card "
+                                 "without an amount or a probability counts as zero.",
+        "fig_weighted_pipeline": "{total} in all.", "fig_missing_amount": "Without an amount or a probability: {ids}.",
+        "def_no_next_action": "Share of the active cards without a dated next action. Target: 0% — a card without a "
+                              "next action ends up forgotten.",
+        "fig_no_next_action": "{cards} of {active} without a dated next action, that is {share} (target: 0%): {ids}.",
+        "fig_nna_none": "Every active card has a dated next action: the 0% target is met.",
+        "fig_no_active": "No active card.",
+        "def_negotiation_lights": "Days spent in the “{title}” column by active cards: green up to {green} days, amber "
+                                  "up to {amber} days, red beyond (manager escalation).",
+        "fig_lights": "{cards} in “{title}”: {green} green, {amber} amber, {red} red.",
+        "fig_lights_none": "No card in “{title}”.",
+        "def_wip": "Active cards per column, against the column's WIP limit (no limit: unlimited).",
+        "fig_wip": "{cards} in all.", "th_active": "Active cards", "th_limit": "WIP limit", "th_state": "State",
+        "wip_over": "limit exceeded", "wip_full": "limit reached", "wip_under": "under the limit",
+        "wip_unlimited": "no limit",
+        "def_lost_reasons": "Lost cards, by reason: price, timing, fit, competition.",
+        "fig_lost": "{cards}: {reasons}.", "fig_lost_none": "No card lost.",
+        "def_forecast": "Wins expected over the next 4 weeks, from {start} to {end}, by two methods.",
+        "fig_seed": "Guide's method (4 × the mean throughput of the last 6 weeks, ± 2 standard deviations): "
+                    "{expected} ± {sigma} {wins}, that is between {low} and {high}.",
+        "fig_monte_carlo": "Monte Carlo simulation ({trials}): at least {n85} in 85% of the trials (at least {n50} in "
+                           "half of the trials, at least {n95} in 95%).",
+        "fig_close": "The card in “{title}” would be won by {date} (85% confidence).|The {n} cards in “{title}” would "
+                     "all be won by {date} (85% confidence).",
+        "fig_close_none": "No card in “{title}” to close.",
+        "label_seed": "Guide's method", "label_monte_carlo": "Monte Carlo", "label_close": "“{title}” close",
+        "def_seed_method": "Guide's method: 4 × the mean weekly throughput of the last 6 weeks, ± 2 standard deviations "
+                           "(the standard deviation of a 4-week total is twice a week's). The low bound never goes "
+                           "below 0.",
+        "def_monte_carlo": "Monte Carlo simulation: 4 weeks drawn at random from the last 6, thousands of times. “At "
+                           "least N at 85%”: N wins or more in 85% of the trials.",
+        "def_negotiation_close": "Date by which every card in “{title}” would be won, with 85% confidence, at the pace "
+                                 "of the wins of the last 6 weeks.",
+        "def_littles_law": "Little's law: the expected cycle time is about the work in progress divided by the "
+                           "throughput. It is compared with the observed median cycle time, within ± 25%.",
+        "fig_little": "{wip} (past the first column) ÷ {throughput} ≈ {predicted} of expected cycle time, that is "
+                      "{ratio} times the observed median ({median}).",
+        "fig_little_no_cycle": "{wip} (past the first column) ÷ {throughput} ≈ {predicted} of expected cycle time; no "
+                               "cycle observed to compare with.",
+        "verdict": "Verdict",
+        "def_stress_test": "Stress test: the number of cards in “{title}” today, against 1.5 times its mean over the "
+                           "last 6 Sundays. Above the threshold: lower the WIP and plan targeted follow-ups.",
+        "fig_stress": "Today: {now} in “{title}” · mean of the last 6 Sundays: {mean} · threshold: {threshold}.",
+        "stress_alert": "Alert", "stress_alert_text": "Threshold exceeded: lower the WIP and plan targeted follow-ups.",
+        "stress_ok": "Under control", "stress_ok_text": "The column's WIP stays under the threshold.",
+        "def_cfd": "Cumulative flow diagram: number of cards in each column (and won or lost) at the end of each day, "
+                   "rebuilt from the cards' histories.",
     },
 }
 
@@ -554,10 +725,20 @@ def metric_labels(language: str) -> dict[str, str]:
     return METRIC_LABELS.get(language, METRIC_LABELS["fr"])
 
 
-def plural(n: int, forms: str) -> str:
-    """`1 version`, `3 versions` from "version|versions"."""
+def is_singular(n: float, language: str = "fr") -> bool:
+    """Whether a count takes the singular: below 2 in French (0, 1, 1,5), exactly 1 in English."""
+    return abs(n) < 2 if language != "en" else n == 1
+
+
+def pick(forms: str, n: float, language: str = "fr") -> str:
+    """The singular or plural form of "one|many" for the count n (a text without `|` is both)."""
     one, _, many = forms.partition("|")
-    return f"{n} {one if n == 1 else many or one}"
+    return one if is_singular(n, language) or not many else many
+
+
+def plural(n: int, forms: str, language: str = "fr") -> str:
+    """`0 version`, `1 version`, `3 versions` from "version|versions" (English: `0 versions`)."""
+    return f"{n} {pick(forms, n, language)}"
 
 
 def long_date(value: Optional[date], language: str = "fr") -> str:

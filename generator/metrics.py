@@ -599,21 +599,23 @@ def from_project(project: "Project", as_of: date) -> Json:
 
 def headline(metrics: Json, language: str = "fr") -> Json:
     """The few figures the printed board shows: throughput, WIP, 4-week forecast, weighted pipeline."""
-    from .i18n import metric_labels, money
+    from .i18n import metric_labels, money, pick
     t = metric_labels(language)
     tp = metrics["throughput"]
     seed, mc = metrics["forecast"]["seed_method"], metrics["forecast"]["monte_carlo"]
     active = metrics["wip"]["total"]
     if seed["status"] == OK:
-        forecast_text = t["hl_forecast_text"].format(expected=num(seed["expected"], 1, language),
-                                                     sigma=num(seed["sigma"], 1, language))
+        forecast_text = pick(t["hl_forecast_text"], rounded(seed["expected"]), language).format(
+            expected=num(seed["expected"], 1, language), sigma=num(seed["sigma"], 1, language))
         forecast_text += t["hl_forecast_85"].format(n=mc["confidence"]["85"]) if mc["status"] == OK else ""
     else:
         forecast_text = t["no_data"]
     items = [
         {"key": "throughput", "label": t["hl_throughput"], "value": tp["mean"],
-         "text": t["hl_throughput_text"].format(mean=num(tp["mean"], 1, language))},
-        {"key": "wip", "label": t["hl_wip"], "value": active, "text": t["hl_wip_text"].format(n=active)},
+         "text": pick(t["hl_throughput_text"], rounded(tp["mean"]), language).format(
+             mean=num(tp["mean"], 1, language))},
+        {"key": "wip", "label": t["hl_wip"], "value": active,
+         "text": pick(t["hl_wip_text"], active, language).format(n=active)},
         {"key": "forecast", "label": t["hl_forecast"], "value": seed.get("expected"),
          "status": seed["status"], "text": forecast_text},
         {"key": "weighted_pipeline", "label": t["hl_pipeline"], "value": metrics["weighted_pipeline"]["total"],
@@ -649,6 +651,11 @@ def status_message(block: Json, language: str = "fr") -> Optional[str]:
     from .i18n import metric_labels
     text = metric_labels(language).get(f"status_{block['status']}")
     return text.format(weeks=CLOSE_CAP_WEEKS) if text else block.get("message")
+
+
+def rounded(value: Optional[float], decimals: int = 1) -> float:
+    """A figure as shown (`num`), for choosing singular or plural; None counts as 0."""
+    return round(float(value or 0), decimals)
 
 
 def num(value: Optional[float], decimals: int = 1, language: str = "fr") -> str:

@@ -52,18 +52,18 @@ def _status(block: Json, text: str) -> str:
 
 def flow_rows(m: Json) -> list[tuple[str, str, str]]:
     """(indicator, value, reading) rows of the flow table."""
-    from .i18n import money
+    from .i18n import money, plural
     tp, ct, age, nna = m["throughput"], m["cycle_time"], m["card_age"], m["no_next_action"]
     weeks = " ".join(str(w["wins"]) for w in tp["last_6_weeks"])
     return [
         ("Débit (gains / semaine)", fr_num(tp["mean"]), f"6 dernières semaines : {weeks}"),
-        ("Cycle time médian", _days(ct["median_days"]), f"{ct['count']} carte(s) gagnée(s)"),
+        ("Cycle time médian", _days(ct["median_days"]), plural(ct["count"], "carte gagnée|cartes gagnées")),
         ("Cycle time 85 %", _days(ct["p85_days"]), "85 % des gains en autant de jours ou moins"),
         ("WIP (cartes actives)", str(m["wip"]["total"]), ""),
         ("Pipe pondéré", money(m["weighted_pipeline"]["total"]), "Σ montant × probabilité / 100"),
         ("Sans prochaine action", _pct(nna["share"]), ", ".join(nna["cards"]) or "cible 0 %"),
         ("Âge moyen des cartes", _days(age["mean_days"]),
-         f"{age['idle_count']} carte(s) à plus de {age['idle_days']} j sans action"),
+         f"{plural(age['idle_count'], 'carte|cartes')} à plus de {age['idle_days']} j sans action"),
     ]
 
 
@@ -82,6 +82,7 @@ def column_rows(m: Json) -> list[tuple[str, ...]]:
 
 def forecast_rows(m: Json) -> list[tuple[str, str]]:
     """(figure, value) rows of the forecast table."""
+    from .i18n import plural
     fc = m["forecast"]
     seed, mc, close = fc["seed_method"], fc["monte_carlo"], fc["negotiation_close"]
     ll, st = m["littles_law"], m["stress_test"]
@@ -90,12 +91,13 @@ def forecast_rows(m: Json) -> list[tuple[str, str]]:
         n = (mc.get("confidence") or {}).get(p)
         rows.append((f"Monte Carlo {p} %", _status(mc, f"au moins {n} gain{'s' if n and n > 1 else ''}")))
     when = date.fromisoformat(close["date"]).strftime("%d/%m/%Y") if close.get("date") else ""
-    rows.append((f"Clôture des {close['open_deals']} carte(s) en « {close.get('title', 'Négociation')} » à 85 %",
+    cards = plural(close["open_deals"], "carte|cartes")
+    rows.append((f"Clôture « {close.get('title', 'Négociation')} » ({cards}) à 85 %",
                  _status(close, when)))
     rows.append(("Loi de Little", _status(ll, f"WIP/débit ≈ {fr_num(ll.get('predicted_days'), 0)} j vs cycle time "
                                               f"médian {_days(ll['median_cycle_days'])} — {ll.get('verdict')}")))
     rows.append((f"Test de stress ({st['title']})",
-                 _status(st, f"{st['wip_now']} carte(s) pour un seuil de {fr_num(st.get('threshold'))}"
+                 _status(st, f"{plural(st['wip_now'], 'carte|cartes')} pour un seuil de {fr_num(st.get('threshold'))}"
                              + (" — ALERTE" if st.get("alert") else " — ok"))))
     return rows
 

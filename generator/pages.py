@@ -17,8 +17,8 @@ from functools import lru_cache
 from datetime import date
 from typing import Any, Iterable, Optional, Sequence
 
-from . import rules
-from .i18n import labels, long_date as _long_date, money, percent, plural as plural_of, short_date, site_labels
+from . import metric_text, rules
+from .i18n import labels, long_date as _long_date, money, percent, pick, plural as plural_of, short_date, site_labels
 from .models import Board, Card, CardDoc, CrcDoc, KbPage
 from .naming import slug
 from .outputs import base_name, crc_contexts, version_chains
@@ -257,6 +257,14 @@ class Site:
         """`28 000 €` / `€28,000`."""
         return money(amount, self.language)
 
+    def count(self, n: int, forms: str) -> str:
+        """`1 fiche`, `3 fiches` from the site label `forms` ("one|many"), by the language's plural rule."""
+        return plural_of(n, self.t[forms], self.language)
+
+    def pick(self, key: str, n: float) -> str:
+        """The singular or plural form of the site label `key` ("one|many") for n."""
+        return pick(self.t[key], n, self.language)
+
     @property
     def board(self) -> Optional[Board]:
         return self.project.board
@@ -366,7 +374,7 @@ def crc_table(site: Site, page: str, entries: Sequence[Entry], limit: int = LIST
     rows = newest_first(entries)
     out = table(headers(site.t, *CRC_HEADERS), (crc_row(site, page, e) for e in rows[:limit]))
     if len(rows) > limit:
-        more = site.t["more_versions"].format(n=len(rows) - limit)
+        more = site.pick("more_versions", len(rows) - limit).format(n=len(rows) - limit)
         out += f"\n{more}{site.colon} {register_link(site.t, page, **filters)}\n"
     return out
 
@@ -428,13 +436,13 @@ def home_tiles(site: Site) -> str:
     t = site.t
     tiles = [
         tile(":material-table-search:", t["register"], REGISTER,
-             t["tile_register"].format(versions=plural_of(len(site.entries), t["version_forms"]))),
+             t["tile_register"].format(versions=site.count(len(site.entries), "version_forms"))),
         tile(":material-view-column-outline:", t["board"], BOARD, t["tile_board"]),
         tile(":material-chart-line:", t["metrics"], METRICS, t["tile_metrics"]),
         tile(":material-bookshelf:", t["kb"], KB_INDEX,
-             t["tile_kb"].format(pages=plural_of(len(site.project.kb), t["page_forms"]))),
+             t["tile_kb"].format(pages=site.count(len(site.project.kb), "page_forms"))),
         tile(":material-briefcase-outline:", t["opportunities"], OPPORTUNITY_INDEX,
-             t["tile_opportunities"].format(opportunities=plural_of(len(site.opp_pages), t["opportunity_forms"]))),
+             t["tile_opportunities"].format(opportunities=site.count(len(site.opp_pages), "opportunity_forms"))),
         tile(":material-folder-search-outline:", t["browse"], BY_CLIENT, t["tile_browse"]),
     ]
     return '<div class="grid cards" markdown>\n\n' + "\n".join(tiles) + "\n</div>\n"
@@ -495,8 +503,8 @@ def home_page(site: Site) -> str:
     page, proj, t = HOME, site.project, site.t
     active = sum(c.card.active for c in site.cards.values())
     exemplary = newest_first(e for e in site.entries if e.page)
-    lead = t["lead"].format(date=site.long(site.as_of), versions=plural_of(len(site.entries), t["crc_version_forms"]),
-                            active=plural_of(active, t["active_forms"]),
+    lead = t["lead"].format(date=site.long(site.as_of), versions=site.count(len(site.entries), "crc_version_forms"),
+                            active=site.count(active, "active_forms"),
                             pipeline=attr(site.money(weighted_pipeline(site)) or site.money(0)))
     parts = [front_matter(proj.settings.site_name, hide=["navigation", "toc"]),
              f"# {md(proj.settings.site_name)}\n",
@@ -666,7 +674,7 @@ def next_step_block(site: Site, key: str) -> str:
     when = md(" ".join(x for x in (site.long(step.date), step.time or "") if x)) or t["undated"]
     body = [f"**{md(step.action or '—')}** — {when}" + (f" · {t['owners']}{site.colon} {md(owners)}" if owners else "")]
     if late and step.date:
-        body.append(t["late_by"].format(n=(site.as_of - step.date).days))
+        body.append(site.pick("late_by", (site.as_of - step.date).days).format(n=(site.as_of - step.date).days))
     body.append(t["according_to"].format(name=md(e.doc.name)))
     return f'!!! {kind} "{title}"\n' + "".join(f"    {line}\n\n" for line in body)
 
@@ -724,8 +732,8 @@ def opportunity_page(site: Site, key: str, entries: Sequence[Entry]) -> str:
     chains: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
         chains[base_name(e.doc.name)].append(e)
-    parts.append("## " + t["crcs"].format(reports=plural_of(len(chains), t["report_forms"]),
-                                          versions=plural_of(len(entries), t["version_forms"])) + "\n")
+    parts.append("## " + t["crcs"].format(reports=site.count(len(chains), "report_forms"),
+                                          versions=site.count(len(entries), "version_forms")) + "\n")
     ordered = sorted(chains.values(), key=lambda ch: (ch[-1].doc.crc.date, ch[-1].doc.name), reverse=True)
     for chain in ordered:
         parts.append(crc_section(site, page, sorted(chain, key=lambda e: e.doc.crc.major_minor)))
@@ -1050,65 +1058,37 @@ def board_page(site: Site) -> str:
     return "\n".join(parts)
 
 
-METRICS_SHOWN = ("window", "history", "throughput", "cycle_time", "conversion", "time_in_column", "card_age",
-                 "weighted_pipeline", "no_next_action", "negotiation_lights", "wip", "lost_reasons", "forecast",
-                 "littles_law", "stress_test", "cfd")  # titled by i18n metric_<key>; figures by field_<key>
-FIELDS = ("mean", "std_dev", "total", "count", "share", "target", "active", "median_days", "p85_days", "mean_days",
-          "max_days", "idle_days", "idle_count", "horizon_weeks", "weeks", "days", "wip", "throughput_per_week",
-          "median_cycle_days", "predicted_days", "ratio", "verdict", "status", "wip_now", "threshold", "alert",
-          "start", "end")
 CHARTS = {"forecast": "forecast", "throughput": "throughput", "cycle-time": "cycle_time", "cfd": "cfd",
           "funnel": "conversion", "ageing-wip": "card_age"}  # chart file stem → metrics.json key; title: chart_<stem>
+ADMONITIONS = {"success": "success", "warning": "warning", "info": "info"}
 
 
-def _scalar(value: Any, language: str = "fr") -> Optional[str]:
-    """A short rendering of a number, flag or word (`1 234,5` / `1,234.5`); None for anything else."""
-    if isinstance(value, bool):
-        return site_labels(language)["yes" if value else "no"]
-    if isinstance(value, (int, float)):
-        text = f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
-        return text if language == "en" else text.replace(",", " ").replace(".", ",")
-    if isinstance(value, str) and len(value) <= 160:
-        return value
-    return None
-
-
-def _definition(key: str, value: dict[str, Any], language: str) -> str:
-    """metrics.json's (French) definition of a metric, in the site's language."""
-    from .metrics import metric_definition
-    try:
-        return metric_definition({key: value}, key, language)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return value["definition"]
-
-
-def metrics_section(key: str, value: Any, language: str = "fr") -> str:
-    """One metric of metrics.json: its definition and its headline figures."""
-    from .metrics import verdict_in
-    t, colon = site_labels(language), labels(language)["colon"]
-    out = [f"### {md(t.get(f'metric_{key}', key.replace('_', ' ').capitalize()))}\n"]
-    if isinstance(value, dict):
-        if isinstance(value.get("definition"), str):
-            out.append(f"{md(_definition(key, value, language))}\n")
-        figures = [f"{md(t[f'field_{k}'])}{colon} **{md(s)}**" for k, v in value.items()
-                   if k in FIELDS and (s := _scalar(verdict_in(v, language) if k == "verdict" else v, language))
-                   is not None]
-        if figures:
-            out.append(" · ".join(figures) + "\n")
-    elif (s := _scalar(value, language)) is not None:
-        out.append(md(s) + "\n")
+def metrics_section(section: Any, language: str = "fr") -> str:
+    """One metric (metric_text.Section) as Markdown: title, definition, figure sentences, table and verdict."""
+    t = site_labels(language)
+    out = [f"### {md(t.get(f'metric_{section.key}', section.key.replace('_', ' ').capitalize()))}\n"]
+    if section.definition:
+        out.append(f'<p class="dd-def">{attr(section.definition)}</p>\n')
+    out += [md(line) + "\n" for line in section.lines]
+    if section.table:
+        head, rows = section.table
+        out.append(table([md(h) for h in head], ([md(c) for c in row] for row in rows)))
+    if section.verdict:
+        level, title, text = section.verdict
+        out.append(f'!!! {ADMONITIONS.get(level, "note")} "{title_text(title)}"\n    {md(text)}\n')
     return "\n".join(out)
 
 
 def metric_tiles(metrics: dict[str, Any], language: str = "fr") -> str:
-    """The headline figures (throughput, WIP, forecast, weighted pipeline) as a strip, in the language."""
-    from .metrics import headline
+    """The headline figures (throughput, WIP, forecast, weighted pipeline): a short figure over its reading."""
+    from .render.metrics_page import tiles
     try:
-        items = headline(metrics, language)["items"]
+        items = tiles(metrics, language)[:4]
     except (KeyError, TypeError, ValueError):
         return ""
-    return ('<div class="dd-figures">' + "".join(
-        f'<div class="dd-figure"><span>{attr(i["label"])}</span><strong>{attr(i["text"])}</strong></div>'
+    return ('<div class="dd-figures dd-figures--metrics">' + "".join(
+        f'<div class="dd-figure"><span>{attr(i["label"])}</span><strong>{html.escape(i["value"])}</strong>'
+        + (f'<small>{html.escape(i["sub"])}</small>' if i["sub"] else "") + "</div>"  # keeps no-break spaces
         for i in items) + "</div>\n")
 
 
@@ -1132,16 +1112,15 @@ def metrics_page(site: Site) -> str:
     for f in charts:
         stem = posixpath.basename(f)[:-4]
         title, key = t.get(f"chart_{stem}", stem.replace("-", " ").capitalize()), CHARTS.get(stem, "")
-        section = metrics.get(key) if isinstance(metrics, dict) else None
-        definition = _definition(key, section, site.language) if isinstance(section, dict) and isinstance(
-            section.get("definition"), str) else None
+        definition = (metric_text.definition(metrics, key, site.language)
+                      if isinstance(metrics, dict) and isinstance(metrics.get(key), dict) else None) or None
         parts.append(f"## {md(title)}\n")
         parts.append(f'<figure class="dd-chart"><img src="{attr(rel(page, f))}" alt="{attr(title)}">'
                      + (f"<figcaption>{attr(definition)}</figcaption>" if isinstance(definition, str) else "")
                      + "</figure>\n")
     if isinstance(metrics, dict):
         parts.append(f"## {t['definitions']}\n")
-        parts += [metrics_section(k, v, site.language) for k, v in metrics.items() if k not in ("as_of", "cfd")]
+        parts += [metrics_section(x, site.language) for x in metric_text.sections(metrics, site.language)]
     if not charts and not isinstance(metrics, dict):
         parts.append(f'!!! info "{t["no_metrics_title"]}"\n    {t["no_metrics"]}\n')
     return "\n".join(parts)

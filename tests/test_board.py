@@ -692,8 +692,8 @@ def test_a_corrupted_page_in_the_cache_is_rendered_again(warm: Scratch, paged: d
 
 #: metrics.headline() at its longest: two-digit figures everywhere
 LONG_HEADLINE = {"items": [
-    {"key": "throughput", "label": "Débit", "value": 12.3, "text": "12,3 gain(s) / semaine (moy. 6 sem.)"},
-    {"key": "wip", "label": "WIP", "value": 48, "text": "48 carte(s) active(s)"},
+    {"key": "throughput", "label": "Débit", "value": 12.3, "text": "12,3 gains par semaine (moy. 6 sem.)"},
+    {"key": "wip", "label": "WIP", "value": 48, "text": "48 cartes actives"},
     {"key": "forecast", "label": "Prévision 4 semaines", "value": 49.2, "status": "ok",
      "text": "49,2 ± 12,4 gains (≥ 38 à 85 %)"},
     {"key": "weighted_pipeline", "label": "Pipe pondéré", "value": 1, "text": "1 €"}]}
@@ -714,7 +714,7 @@ def test_headline_is_whole_and_large_on_the_board(tmp_path: Path) -> None:
     runs: list[tuple[str, float, float]] = []       # text, x and font size in CSS px (the PDF's 0.75 scale)
     page.extract_text(visitor_text=lambda t, cm, tm, font, size: runs.append((t.strip(), tm[4], size)))
     sizes = {t: size for t, _, size in runs}
-    assert sizes["12,3 gain(s) / semaine"] * 0.75 >= 14 and sizes["49,2 ± 12,4 gains"] * 0.75 >= 14
+    assert sizes["12,3 gains par semaine"] * 0.75 >= 14 and sizes["49,2 ± 12,4 gains"] * 0.75 >= 14
     assert sizes["WIP 5/2"] <= sizes["49,2 ± 12,4 gains"]
     assert {"DÉBIT", "PRÉVISION 4 SEMAINES", "(moy. 6 sem.)", "(≥ 38 à 85 %)"} <= set(sizes)
     x, size = next((x, size) for t, x, size in runs if t == "(≥ 38 à 85 %)")
@@ -766,9 +766,9 @@ def test_every_board_page_fits_on_one_sheet(tmp_path: Path, headline: dict | Non
 
 
 @pytest.mark.parametrize("language, present, absent", [
-    ("fr", ["DÉBIT", "gain(s) / semaine", "(moy. 6 sem.)", "PRÉVISION 4 SEMAINES", "(0\u00a0%)"],
-     ["Throughput", "win(s)", "(0%)"]),
-    ("en", ["THROUGHPUT", "win(s) / week", "(6-wk mean)", "4-WEEK FORECAST", "(0%)"],
+    ("fr", ["DÉBIT", "gain par semaine", "(moy. 6 sem.)", "PRÉVISION 4 SEMAINES", "(0\u00a0%)"],
+     ["Throughput", "win", "(0%)", "(s)"]),
+    ("en", ["THROUGHPUT", "wins per week", "(6-wk mean)", "4-WEEK FORECAST", "(0%)"],
      ["DÉBIT", "Débit", "gain", "semaine", "Prévision", "\u00a0%"]),
 ])
 def test_board_band_follows_the_language(tmp_path: Path, language: str, present: list[str], absent: list[str]) -> None:

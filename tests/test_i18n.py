@@ -15,7 +15,7 @@ from conftest import GOOD_CRC, Scratch
 from generator import rules
 from generator.context import crc_context
 from generator.i18n import (LABELS, METRIC_LABELS, SITE_LABELS, deadline_text, labels, long_date, metric_labels,
-                            money, percent, plural, site_labels)
+                            money, percent, pick, plural, site_labels)
 from generator.loader import parse_yaml
 from generator.models import Crc, CrcDoc, Located
 from generator.naming import document_name
@@ -65,9 +65,22 @@ def test_register_script_defaults_are_the_french_labels() -> None:
 
 
 def test_colon_and_plural() -> None:
-    """French puts a space before a colon, English does not."""
+    """French puts a space before a colon, English does not; French takes the singular below 2, English at 1."""
     assert (labels("fr")["colon"], labels("en")["colon"]) == (" :", ":")
-    assert plural(1, "version|versions") == "1 version" and plural(0, "fiche|fiches") == "0 fiches"
+    assert plural(1, "version|versions") == "1 version" and plural(0, "fiche|fiches") == "0 fiche"
+    assert plural(2, "fiche|fiches") == "2 fiches" and plural(0, "page|pages", "en") == "0 pages"
+    assert plural(1, "page|pages", "en") == "1 page" and plural(3, "page|pages", "en") == "3 pages"
+    assert pick("gain|gains", 1.3) == "gain" and pick("gain|gains", 2.0) == "gains"
+    assert pick("win|wins", 1.3, "en") == "wins" and pick("win|wins", 1.0, "en") == "win"
+    assert pick("Aucun", 5) == "Aucun"
+
+
+def test_no_debug_plurals_in_labels() -> None:
+    """Counts are known: no label writes "(s)" for the reader to sort out; plural forms are "one|many"."""
+    for table in (LABELS, SITE_LABELS, METRIC_LABELS):
+        for language, words in table.items():
+            assert not [k for k, v in words.items() if "(s)" in v], language
+            assert not [k for k, v in words.items() if v.count("|") > 1], language
 
 
 @pytest.mark.parametrize("language, expected", [("fr", "19 septembre 2025"), ("en", "19 September 2025")])
@@ -155,8 +168,8 @@ def test_build_follows_the_setting(scratch_project: Scratch, run_cli, tmp_path: 
     assert f'lang="{language or "fr"}"' in html
     from pypdf import PdfReader  # the board's band: metrics.headline() in the language
     band = PdfReader(io.BytesIO((out / "board" / "board.pdf").read_bytes())).pages[0].extract_text()
-    assert ("win(s) / week" if language else "gain(s) / semaine") in band
-    assert ("gain(s)" if language else "win(s)") not in band
+    assert ("0 wins per week" if language else "0 gain par semaine") in band
+    assert ("gain" if language else "win") not in band and "(s)" not in band
 
 
 @pytest.mark.parametrize("language, words", [

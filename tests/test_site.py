@@ -546,6 +546,32 @@ def test_site_pages_follow_the_language(tmp_path: Path, language: str) -> None:
                                                        "Opportunities", "Register", "Browse", "Steering"]
 
 
+@pytest.fixture(scope="module")
+def sample_metrics() -> dict:
+    """metrics.json of the shipped sample content, as of its day."""
+    from generator.metrics import from_project
+    from generator.project import load_project
+    return from_project(load_project(ROOT, AS_OF, use_cache=False), AS_OF)
+
+
+@pytest.mark.parametrize("language, figures, readings", [
+    ("fr", ["1,3", "19", "5,3 ± 1", "270 950 €"], ["gain par semaine (moy. 6 sem.)", "cartes actives",
+                                                   "gains en 4 sem. · ≥\u00a04 à 85\u00a0%"]),
+    ("en", ["1.3", "19", "5.3 ± 1", "€270,950"], ["wins per week (6-week mean)", "active cards",
+                                                  "wins in 4 weeks · ≥\u00a04 at 85%"]),
+])
+def test_metric_tiles_show_a_short_figure_over_a_small_reading(sample_metrics: dict, language: str,
+                                                                figures: list[str], readings: list[str]) -> None:
+    """Four tiles: the figure alone in bold (no unit sentence to wrap), its reading on a smaller line."""
+    html = pages.metric_tiles(sample_metrics, language)
+    assert re.findall(r"<strong>([^<]*)</strong>", html) == figures
+    assert re.findall(r"<small>([^<]*)</small>", html)[:3] == readings
+    assert html.count('class="dd-figure"') == 4 and "(s)" not in html and "(≥" not in html
+    css = (ROOT / "generator/default_templates/site/assets/dealdocs/dealdocs.css").read_text(encoding="utf-8")
+    figures_rule = css.split(".dd-figures {")[1].split("}")[0]
+    assert "grid-template-columns" in figures_rule and "stretch" in figures_rule  # one row, equal heights
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_metrics_and_register_pages_follow_the_language(tmp_path: Path, language: str) -> None:
     """The metrics tiles, definitions and verdict, and the register script's messages, in the site's language."""
@@ -559,16 +585,16 @@ def test_metrics_and_register_pages_follow_the_language(tmp_path: Path, language
     result = pages.site_pages(project, AS_OF, extras)
     page, register = result.pages[pages.METRICS], result.pages[pages.REGISTER]
     island = json.loads(register.split('id="dd-labels">')[1].split("</script>")[0])
-    french = ["<span>Débit</span>", "gain(s) / semaine (moy. 6 sem.)", "<span>Prévision 4 semaines</span>",
-              "rang le plus proche", "Jours depuis la dernière action"]
-    english = ["<span>Throughput</span>", "win(s) / week (6-wk mean)", "<span>4-week forecast</span>",
-               "nearest rank", "Days since the last action"]
+    french = ["<span>Débit</span>", "par semaine (moy. 6 sem.)", "<span>Prévision</span>",
+              "85e centile", "depuis la dernière action", "## Définitions et chiffres"]
+    english = ["<span>Throughput</span>", "per week (6-week mean)", "<span>Forecast</span>",
+               "85th percentile", "since the last action", "## Definitions and figures"]
     if language == "fr":
         assert [w for w in french if w in page] == french and not [w for w in english if w in page]
         assert "text" not in island  # the script's own French messages: the French page is unchanged
         return
     assert [w for w in english if w in page] == english and not [w for w in french if w in page]
-    assert "<figcaption>Days between a card's first entry" in page.replace("&#x27;", "'")
+    assert "<figcaption>Cycle time: days from a card's entry on the board" in page.replace("&#x27;", "'")
     assert island["text"]["count"] == "{shown} of {total} CRCs" and island["text"]["date"] == "iso"
 
 

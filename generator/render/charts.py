@@ -301,6 +301,11 @@ def _to_label(points: list[tuple[float, int, str]]) -> list[tuple[float, int, st
     return list(oldest.values())
 
 
+def _pick(forms: str, n: float, language: str) -> str:
+    from ..i18n import pick
+    return pick(forms, n, language)
+
+
 def funnel_chart(metrics: Json, language: str = "fr") -> bytes:
     """Entries per column as a centred funnel, the share that moved on darker, with the conversion rate."""
     rows, t = metrics["conversion"]["columns"], _labels(language)
@@ -319,8 +324,8 @@ def funnel_chart(metrics: Json, language: str = "fr") -> bytes:
         rate = "—" if r["rate"] is None else _pct(_num(r["rate"] * 100, 0, language), language)
         x = widest / 2 + widest * 0.04
         ax.text(x, y + 0.1, rate, va="bottom", ha="left", fontsize=13, fontweight="bold", color=INK)
-        ax.text(x, y + 0.05, t["funnel_moved"].format(moved=r["moved_on"], entered=r["entered"]), va="top", ha="left",
-                fontsize=8.5, color=MUTED)
+        moved = _pick(t["funnel_moved"], r["moved_on"], language).format(moved=r["moved_on"], entered=r["entered"])
+        ax.text(x, y + 0.05, moved, va="top", ha="left", fontsize=8.5, color=MUTED)
     ax.set_yticks(ys, [r["title"] for r in rows])
     ax.set_xlim(-widest / 2 - widest * 0.03, widest / 2 + widest * 0.42)
     ax.set_xticks([])

@@ -1,7 +1,7 @@
 """The metrics/ outputs: metrics.json, the SVG charts and a standalone HTML page a manager reads at a glance.
 
 metrics.json is data: its `definition`, `message` and `verdict` texts stay French. The page and the charts
-are in the project's language (i18n.METRIC_LABELS), those texts translated (metrics.metric_definition).
+are in the project's language (i18n.METRIC_LABELS), the definitions reworded for people (metric_text.definition).
 """
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import Optional, TYPE_CHECKING, Any
 
 import jinja2
 
-from ..i18n import metric_labels, money, short_date
-from ..metrics import OK, Json, from_project, headline, metric_definition, num, verdict_in
+from ..i18n import metric_labels, money, pick, short_date
+from ..metric_text import definition
+from ..metrics import OK, Json, from_project, headline, num, rounded, verdict_in
 
 if TYPE_CHECKING:
     from ..models import Finding
@@ -127,28 +128,32 @@ def _pct(share: Optional[float], language: str = "fr") -> str:
 
 
 def tiles(m: Json, language: str = "fr") -> list[dict[str, str]]:
-    """The headline figures, then cycle time and hygiene."""
+    """The headline figures, then cycle time and hygiene: a short figure and its reading."""
     t = metric_labels(language)
     out = [{"label": h["label"], "value": h["text"].split(" (")[0], "sub": ""} for h in headline(m, language)["items"]]
-    out[0].update(value=num(m["throughput"]["mean"], 1, language), sub=t["tile_throughput"])
-    out[1].update(value=str(m["wip"]["total"]), sub=t["tile_wip"])
+    mean, active = m["throughput"]["mean"], m["wip"]["total"]
+    out[0].update(value=num(mean, 1, language), sub=pick(t["tile_throughput"], rounded(mean), language))
+    out[1].update(value=str(active), sub=pick(t["tile_wip"], active, language))
     seed, mc = m["forecast"]["seed_method"], m["forecast"]["monte_carlo"]
     if seed["status"] == OK:
-        out[2].update(value=f"{num(seed['expected'], 1, language)} ± {num(seed['sigma'], 1, language)}",
-                      sub=t["tile_forecast"].format(n=mc["confidence"]["85"]) if mc["status"] == OK else "")
+        sub = (pick(t["tile_forecast"], rounded(seed["expected"]), language).format(n=mc["confidence"]["85"])
+               if mc["status"] == OK else t["tile_forecast_none"])
+        out[2].update(value=f"{num(seed['expected'], 1, language)} ± {num(seed['sigma'], 1, language)}", sub=sub)
     else:
         out[2].update(value="—", sub=t["no_data"])
+    out[2].update(label=t["tile_forecast_label"])
     out[3].update(sub=t["tile_pipeline"])
     ct, nna, close = m["cycle_time"], m["no_next_action"], m["forecast"]["negotiation_close"]
     out += [
         {"label": t["tile_cycle"], "value": _days(ct["median_days"], language),
          "sub": t["tile_cycle_sub"].format(days=_days(ct["p85_days"], language))},
-        {"label": t["tile_nna"], "value": _pct(nna["share"], language), "sub": t["tile_nna_sub"].format(n=nna["count"])},
+        {"label": t["tile_nna"], "value": _pct(nna["share"], language),
+         "sub": pick(t["tile_nna_sub"], nna["count"], language).format(n=nna["count"])},
         {"label": t["tile_idle"], "value": str(m["card_age"]["idle_count"]),
          "sub": t["tile_idle_sub"].format(n=m["card_age"]["idle_days"])},
         {"label": t["tile_close"].format(title=close["title"]),
          "value": _d(close["date"], language) if close.get("date") else "—",
-         "sub": t["tile_close_sub"].format(n=close["open_deals"])},
+         "sub": pick(t["tile_close_sub"], close["open_deals"], language).format(n=close["open_deals"])},
     ]
     return out
 
@@ -159,18 +164,22 @@ def alerts(m: Json, language: str = "fr") -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     st, ll = m["stress_test"], m["littles_law"]
     if st["status"] == OK:
-        text = t["alert_stress"].format(wip=st["wip_now"], title=st["title"], threshold=num(st["threshold"], 1, language),
-                                        mean=num(st["mean"], 1, language))
+        text = pick(t["alert_stress"], st["wip_now"], language).format(
+            wip=st["wip_now"], title=st["title"], threshold=num(st["threshold"], 1, language),
+            mean=num(st["mean"], 1, language))
         out.append({"warn": st["alert"], "text": text + t["alert_stress_high" if st["alert"] else "alert_stress_ok"]})
     if ll["status"] == OK:
+        per_week = ll["throughput_per_week"]
         out.append({"warn": ll["ratio"] is not None and abs(ll["ratio"] - 1) > 0.25,
                     "text": t["alert_little"].format(
-                        wip=ll["wip"], throughput=num(ll["throughput_per_week"], 1, language),
+                        wip=f"{ll['wip']} {pick(t['in_progress'], ll['wip'], language)}",
+                        throughput=f"{num(per_week, 1, language)} {pick(t['per_week'], rounded(per_week), language)}",
                         predicted=t["days"].format(n=num(ll["predicted_days"], 0, language)),
                         median=_days(ll["median_cycle_days"], language), verdict=verdict_in(ll["verdict"], language))})
     for c in m["wip"]["columns"]:
         if c["over_limit"]:
-            out.append({"warn": True, "text": t["alert_wip"].format(title=c["title"], wip=c["wip"], limit=c["limit"])})
+            out.append({"warn": True, "text": pick(t["alert_wip"], c["wip"], language).format(
+                title=c["title"], wip=c["wip"], limit=c["limit"])})
     red = [r["id"] for r in m["negotiation_lights"]["cards"] if r["light"] == "red"]
     if red:
         out.append({"warn": True, "text": t["alert_red"].format(title=m["negotiation_lights"]["title"],
@@ -201,15 +210,15 @@ def page_context(m: Json, language: str = "fr") -> dict[str, Any]:
                                       end=_d(m["window"]["end"], language)),
         "tiles": tiles(m, language), "alerts": alerts(m, language), "columns": columns,
         "charts": [{"key": key, "file": f"{name}.svg", "title": t[f"chart_{name}"],
-                    "definition": metric_definition(m, key, language)} for name, key in CHART_TEXT.items()],
-        "seed_definition": metric_definition(m, "forecast.seed_method", language) + " "
-                           + metric_definition(m, "forecast.monte_carlo", language),
+                    "definition": definition(m, key, language)} for name, key in CHART_TEXT.items()],
+        "seed_definition": definition(m, "forecast.seed_method", language) + " "
+                           + definition(m, "forecast.monte_carlo", language),
         "lights": [dict(r, label=t[f"light_{r['light']}"]) for r in
                    sorted(m["negotiation_lights"]["cards"], key=lambda r: (-(r["days"] or 0), r["id"]))],
         "lost": [dict(r, label=t.get(f"reason_{r['reason']}", r["label"]) if language != "fr" else r["label"])
                  for r in m["lost_reasons"]["reasons"]],
         "lights_heading": t["page_lights"].format(title=m["negotiation_lights"]["title"]),
-        "definitions": {k: metric_definition(m, k, language) for k in (
+        "definitions": {k: definition(m, k, language) for k in (
             "wip", "conversion", "time_in_column", "weighted_pipeline", "negotiation_lights", "lost_reasons")},
     }
 
