@@ -985,8 +985,13 @@ BOARD_PDFS = (("board/board.pdf", "pdf_board"), ("board/banners.pdf", "pdf_banne
               ("board/labels.pdf", "pdf_labels"), ("board/cards.pdf", "pdf_cards"))
 
 
+def date_span(text: str) -> str:
+    """A date that never breaks across lines (`2025-10-27` would at its hyphens)."""
+    return f'<span class="dd-date">{attr(text)}</span>' if text else ""
+
+
 def board_card(site: Site, page: str, card: Card) -> str:
-    """One card on the HTML board."""
+    """One card on the HTML board, with the printed board's markers: no next action, block since and cause."""
     t = site.t
     nxt = card.next_action
     late = bool(nxt and nxt.date and nxt.date < site.as_of)
@@ -998,14 +1003,28 @@ def board_card(site: Site, page: str, card: Card) -> str:
         lines.append(f'<span class="dd-card__figures">{attr(figures)}</span>')
     if nxt:
         lines.append(f'<span class="dd-card__next{" dd-late" if late else ""}">→ {attr(nxt.what)}'
-                     f'{" · " + attr(site.date(nxt.date)) if nxt.date else ""}</span>')
+                     f'{" · " + date_span(site.date(nxt.date)) if nxt.date else ""}</span>')
+    if card.active and (nxt is None or nxt.date is None):
+        lines.append(f'<span class="dd-flag dd-flag--no-next">{t["no_next_chip"]}</span>')
     if card.owner:
         lines.append(f'<span class="dd-card__owner">{attr(card.owner.name)}</span>')
     if card.outcome:
         lines.append(f'<span class="dd-card__outcome dd-card__outcome--{card.outcome.result}">{t[card.outcome.result]}</span>')
     if card.blocked:
-        lines.append(f'<span class="dd-blocked" title="{attr(card.blocked.cause)}">{t["blocked_chip"]}</span>')
+        b = card.blocked
+        lines.append(f'<span class="dd-card__blocked"><span class="dd-blocked">{t["blocked_chip"]}</span> '
+                     f'{date_span(site.date(b.since))} · {attr(b.cause)}</span>')
     return f'<li class="{cls}">' + "".join(lines) + "</li>"
+
+
+def column_cards(site: Site, column: str, last: bool) -> list[Card]:
+    """A column's cards in the printed board's order (expedite first, then the most urgent next action); the
+    closed column's latest outcomes first."""
+    from .render.board import card_sort_key
+    cards = [d.card for d in site.cards.values() if d.card.column == column and (d.card.active or last)]
+    if not last:
+        return sorted(cards, key=card_sort_key)
+    return sorted(cards, key=lambda c: (c.outcome is not None, -c.outcome.date.toordinal() if c.outcome else 0, c.id))
 
 
 def board_html(site: Site, page: str) -> str:
@@ -1017,15 +1036,14 @@ def board_html(site: Site, page: str) -> str:
     cols = []
     last = board.columns[-1].key
     for col in board.columns:
-        cards = sorted((d.card for d in site.cards.values() if d.card.column == col.key and (d.card.active or col.key == last)),
-                       key=lambda c: (c.outcome is not None, c.outcome.date.toordinal() * -1 if c.outcome else 0, c.id))
+        cards = column_cards(site, col.key, col.key == last)
         if col.key == last:
             cards = cards[:12]
         over = col.wip_limit is not None and wip[col.key] > col.wip_limit
         limit = f" / {col.wip_limit}" if col.wip_limit else ""
         count = str(len(cards)) if col.key == last else f"{wip[col.key]}{limit}"
         head = (f'<div class="dd-col__head{" dd-col__head--over" if over else ""}">'
-                f'<span>{attr(col.title)}</span><span class="dd-col__wip" title="'
+                f'<span class="dd-col__title">{attr(col.title)}</span><span class="dd-col__wip" title="'
                 f'{t["last_closed"] if col.key == last else t["wip_title"]}">{count}</span></div>')
         cols.append(f'<section class="dd-col">{head}<ul>' + "".join(board_card(site, page, c) for c in cards) + "</ul></section>")
     return '<div class="dd-board">' + "".join(cols) + "</div>\n"

@@ -546,6 +546,30 @@ def test_site_pages_follow_the_language(tmp_path: Path, language: str) -> None:
                                                        "Opportunities", "Register", "Browse", "Steering"]
 
 
+def test_web_board_matches_the_printed_board(scratch_project: Scratch) -> None:
+    """Dates that do not break, NO ACTION and the block's since and cause on the card, expedite first, even heads."""
+    from generator.project import load_project
+    write_project(scratch_project)
+    scratch_project.write("mkdocs.yml", "site_name: Sales\nextra:\n  dealdocs:\n    language: en\n")
+    scratch_project.write("content/cards/rush.yaml", CARD_BERTHIER.replace("OPP-2025-019", "OPP-2025-030")
+                          .replace("Maison Berthier", "Rush SA").replace("owner:", "class: expedite\n    owner:"))
+    scratch_project.write("content/cards/idle.yaml", CARD_BERTHIER.replace("OPP-2025-019", "OPP-2025-001")
+                          .replace("Maison Berthier", "Sans Suite")
+                          .replace("    next_action: {what: Relance post-offre, date: 2025-10-16}\n", ""))
+    board = pages.site_pages(load_project(scratch_project.root, AS_OF), AS_OF).pages[pages.BOARD]
+    proposal = board.split("Offre envoyée")[1].split("</section>")[0]
+    assert proposal.index("OPP-2025-030") < proposal.index("OPP-2025-001") < proposal.index("OPP-2025-019")
+    idle = proposal.split("OPP-2025-001")[1].split("</li>")[0]
+    assert '<span class="dd-flag dd-flag--no-next">NO ACTION</span>' in idle
+    assert board.count("NO ACTION") == 1  # the only active card without a dated next action
+    assert '→ Relance post-offre · <span class="dd-date">2025-10-16</span>' in proposal
+    assert ('<span class="dd-blocked">BLOCKED</span> <span class="dd-date">2025-10-20</span> · Attente DPA juridique'
+            in board)
+    css = (ROOT / "generator/default_templates/site/assets/dealdocs/dealdocs.css").read_text(encoding="utf-8")
+    assert "min-height" in css.split(".dd-col__head {")[1].split("}")[0]
+    assert "white-space: nowrap" in css.split(".dd-date {")[1].split("}")[0]
+
+
 @pytest.fixture(scope="module")
 def sample_metrics() -> dict:
     """metrics.json of the shipped sample content, as of its day."""
