@@ -162,7 +162,9 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "h_notes": "Notes", "blocked_row": "Bloquée", "blocked_since": "depuis le {date}", "unblock": "déblocage",
         "outcome": "Issue", "outcome_on": "{outcome} le {date}", "h_card": "Carte", "path": "Parcours",
         "h_amount": "Montant", "h_probability": "Probabilité", "h_weighted": "Pondéré", "h_state": "État",
-        "state_active": "Active", "state_blocked": "Bloquée",
+        "state_active": "Active", "state_blocked": "Bloquée", "at_time": "{date} à {time}",
+        "time_range": "{date} de {start} à {end}", "late_title": "En retard — prévue le {when}",
+        "no_date_title": "Date à fixer",
         "no_step": "Aucune prochaine étape écrite dans un CRC.", "late": "En retard", "undated": "non datée",
         "owners": "responsables",
         "late_by": "Date dépassée de {n} jour : tenir le rendez-vous et écrire son CRC, ou la redater.|"
@@ -285,7 +287,9 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "h_notes": "Notes", "blocked_row": "Blocked", "blocked_since": "since {date}", "unblock": "unblocking",
         "outcome": "Outcome", "outcome_on": "{outcome} on {date}", "h_card": "Card", "path": "Path",
         "h_amount": "Amount", "h_probability": "Probability", "h_weighted": "Weighted", "h_state": "State",
-        "state_active": "Active", "state_blocked": "Blocked",
+        "state_active": "Active", "state_blocked": "Blocked", "at_time": "{date} at {time}",
+        "time_range": "{date}, {start}–{end}", "late_title": "Overdue — due on {when}",
+        "no_date_title": "Date to be set",
         "no_step": "No next step written in a CRC.", "late": "Overdue", "undated": "undated",
         "owners": "owners", "late_by": "Date passed {n} day ago: hold the meeting and write its CRC, or reschedule it.|"
                    "Date passed {n} days ago: hold the meeting and write its CRC, or reschedule it.",

@@ -257,6 +257,22 @@ class Site:
         """`28 000 €` / `€28,000`."""
         return money(amount, self.language)
 
+    def when(self, day: Optional[date], time: Optional[str] = None) -> str:
+        """`27 octobre 2025 à 11:00`, `27 octobre 2025 de 11:00 à 11:30` / `27 October 2025, 11:00–11:30`."""
+        text = self.long(day)
+        if not time:
+            return text
+        start, _, end = time.partition("-")
+        if not text:
+            return time
+        return (self.t["time_range"].format(date=text, start=start, end=end) if end
+                else self.t["at_time"].format(date=text, time=start))
+
+    def class_title(self, key: str) -> str:
+        """A class of service as the board names it (content/board.yaml, else the printed board's default)."""
+        from .render.board import class_titles
+        return class_titles(self.board).get(key, key) if self.board else label(self.t, "class", key)
+
     def count(self, n: int, forms: str) -> str:
         """`1 fiche`, `3 fiches` from the site label `forms` ("one|many"), by the language's plural rule."""
         return plural_of(n, self.t[forms], self.language)
@@ -620,48 +636,56 @@ def card_table(site: Site, page: str, card: Card) -> str:
     rows = [[t["h_column"], column],
             [lab["amount"], md(site.money(card.amount))],
             [lab["probability"], percent(card.probability, site.language)],
-            [t["next_action"], md(" — ".join(x for x in (nxt.what, site.date(nxt.date), nxt.time or "") if x)) if nxt else
+            [t["next_action"], md(" — ".join(x for x in (nxt.what, site.when(nxt.date, nxt.time)) if x)) if nxt else
              (f'<span class="dd-late">{t["none_action"]}</span>' if card.active else "")],
             [t["h_owner"], md(f"{card.owner.name} ({card.owner.role})" if card.owner and card.owner.role else
                               card.owner.name if card.owner else "")],
             [t["h_contact"], md(card.contact)],
-            [lab["close_date"], site.date(card.close_date)],
-            [t["class_of_service"], md(label(t, "class", card.class_))],
+            [lab["close_date"], site.long(card.close_date)],
+            [t["class_of_service"], md(site.class_title(card.class_))],
             [t["h_source"], md(label(t, "source", card.source))],
             [t["h_objections"], ", ".join(md(o) for o in card.objections)],
             [t["h_notes"], md(card.notes)]]
     if card.blocked:
         b = card.blocked
         rows.insert(1, [t["blocked_row"], f'<span class="dd-blocked">{t["blocked_chip"]}</span> '
-                        f"{t['blocked_since'].format(date=site.date(b.since))}{colon} "
+                        f"{t['blocked_since'].format(date=site.long(b.since))}{colon} "
                         f"{md(b.cause)}" + (f" — {t['unblock']}{colon} {md(b.next)}" if b.next else "")
                         + (f" ({md(b.owner)})" if b.owner else "")])
     if card.outcome:
         o = card.outcome
-        reason = f" ({label(t, 'reason', o.reason)})" if o.reason else ""
-        rows.insert(1, [t["outcome"], t["outcome_on"].format(outcome=t[o.result], date=site.date(o.date)) + md(reason)])
+        reason = " " + md(f"({label(t, 'reason', o.reason)})") if o.reason else ""
+        rows.insert(1, [t["outcome"], t["outcome_on"].format(outcome=t[o.result], date=site.long(o.date)) + reason])
     out = table((t["h_card"], md(card.id)), rows)
     if card.history:
         out += f"\n**{t['path']}**{colon} " + " → ".join(
-            f"{md(site.column_title(h.column))} ({site.date(h.date)})" for h in card.history) + "\n"
+            f"{md(site.column_title(h.column))} ({site.long(h.date)})" for h in card.history) + "\n"
     return out
 
 
 def key_figures(site: Site, card: Card) -> str:
-    """Column, amount, probability and state of a card, as a strip of figures."""
+    """Where the card stands (column and state, or outcome), amount, probability and weighted amount: one row."""
     t = site.t
-    state = (t[card.outcome.result] if card.outcome else t["state_blocked"] if card.blocked else t["state_active"])
-    cells = [(t["h_column"], site.column_title(card.column)), (t["h_amount"], site.money(card.amount) or "—"),
-             (t["h_probability"], percent(card.probability, site.language) or "—"),
-             (t["h_weighted"], site.money((card.amount or 0) * (card.probability or 0) / 100) if card.amount else "—")]
-    css = "dd-figure dd-figure--blocked" if card.blocked and card.active else "dd-figure"
+    if card.outcome:
+        reason = f" · {label(t, 'reason', card.outcome.reason)}" if card.outcome.reason else ""
+        first = (t["outcome"], t[card.outcome.result], site.long(card.outcome.date) + reason)
+    else:
+        since = card.blocked.since if card.blocked else rules.entered(card, card.column)
+        state = t["state_blocked" if card.blocked else "state_active"]
+        days = t["since_days"].format(n=(site.as_of - since).days) if since else ""
+        first = (t["h_column"], site.column_title(card.column), " ".join(x for x in (state, days) if x))
+    cells = [first, (t["h_amount"], site.money(card.amount) or "—", ""),
+             (t["h_probability"], percent(card.probability, site.language) or "—", ""),
+             (t["h_weighted"], site.money((card.amount or 0) * (card.probability or 0) / 100) if card.amount else "—", "")]
+    blocked = " dd-figure--blocked" if card.blocked and card.active else ""
     return ('<div class="dd-figures">' + "".join(
-        f'<div class="dd-figure"><span>{attr(k)}</span><strong>{attr(v)}</strong></div>' for k, v in cells)
-        + f'<div class="{css}"><span>{attr(t["h_state"])}</span><strong>{attr(state)}</strong></div>' + "</div>\n")
+        f'<div class="dd-figure{blocked if i == 0 else ""}"><span>{attr(k)}</span><strong>{attr(v)}</strong>'
+        + (f"<small>{attr(sub)}</small>" if sub else "") + "</div>" for i, (k, v, sub) in enumerate(cells)) + "</div>\n")
 
 
 def next_step_block(site: Site, key: str) -> str:
-    """The latest CRC's next step, flagged when overdue."""
+    """The latest CRC's next step, titled by its date (the section is already "Prochaine étape"), flagged when
+    overdue."""
     t = site.t
     e = site.latest.get(key)
     step = e.doc.crc.next_step if e else None
@@ -669,14 +693,14 @@ def next_step_block(site: Site, key: str) -> str:
         return t["no_step"] + "\n"
     late = step.date is not None and step.date < site.as_of
     kind = "danger" if late else "info"
-    title = t["late"] if late else site.lab["next_step"]
+    when = site.when(step.date, step.time)
+    title = t["late_title"].format(when=when) if late else (when or t["no_date_title"])
     owners = " / ".join(x for x in (step.owner_client, step.owner_vendor) if x)
-    when = md(" ".join(x for x in (site.long(step.date), step.time or "") if x)) or t["undated"]
-    body = [f"**{md(step.action or '—')}** — {when}" + (f" · {t['owners']}{site.colon} {md(owners)}" if owners else "")]
+    body = [f"**{md(step.action or '—')}**" + (f" · {t['owners']}{site.colon} {md(owners)}" if owners else "")]
     if late and step.date:
         body.append(site.pick("late_by", (site.as_of - step.date).days).format(n=(site.as_of - step.date).days))
     body.append(t["according_to"].format(name=md(e.doc.name)))
-    return f'!!! {kind} "{title}"\n' + "".join(f"    {line}\n\n" for line in body)
+    return f'!!! {kind} "{md(title)}"\n' + "".join(f"    {line}\n\n" for line in body)
 
 
 def version_table(t: dict[str, str], page: str, chain: Sequence[Entry]) -> str:
@@ -696,6 +720,7 @@ def crc_section(site: Site, page: str, chain: Sequence[Entry]) -> str:
     """One CRC (all its versions) on an opportunity page."""
     cur = chain[-1]
     ctx, lab, t, colon = cur.ctx, site.lab, site.t, site.colon
+    step = cur.doc.crc.next_step
     anchor = slug(base_name(cur.doc.name))
     heading = t["crc_heading"].format(type=md(ctx["type_label"]), date=md(ctx["date"]))
     parts = [f"### {heading} {{#{anchor}}}\n",
@@ -704,8 +729,8 @@ def crc_section(site: Site, page: str, chain: Sequence[Entry]) -> str:
              f"- **{lab['objective']}**{colon} {md(ctx['objective']) or '—'}",
              f"- **{lab['keywords']}**{colon} {', '.join(md(k) for k in cur.doc.crc.keywords) or '—'}",
              f"- **{lab['decisions']}**{colon}" + ("".join(f"\n    - {md(d)}" for d in ctx["decisions"]) or " —"),
-             f"- **{lab['next_step']}**{colon} " + (md(f"{ctx['next_step']['action']} — {ctx['next_step']['when']}")
-                                                   if ctx["next_step"] else "—") + "\n",
+             f"- **{lab['next_step']}**{colon} " + (md(f"{step.action or '—'} — {site.when(step.date, step.time)}")
+                                                   if step else "—") + "\n",
              version_table(t, page, chain)]
     return "\n".join(parts)
 

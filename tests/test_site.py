@@ -546,6 +546,28 @@ def test_site_pages_follow_the_language(tmp_path: Path, language: str) -> None:
                                                        "Opportunities", "Register", "Browse", "Steering"]
 
 
+def test_opportunity_page_reads_in_one_row_one_wording_one_date_format(scratch_project: Scratch) -> None:
+    """Four figure boxes (the state inside the first), the next step titled by its date, the board's class name,
+    long dates only."""
+    from generator.project import load_project
+    write_project(scratch_project)
+    scratch_project.write("content/cards/acme.yaml", CARD_ACME.replace("close_date:", "class: fixed-date\n    close_date:"))
+    project = load_project(scratch_project.root, AS_OF)
+    page = pages.site_pages(project, AS_OF).pages["opportunites/opp-2025-014.md"]
+    figures = page.split('<div class="dd-figures">')[1].split("</div>\n")[0]
+    assert figures.count('<div class="dd-figure') == 4 and "État" not in figures
+    assert ('<div class="dd-figure dd-figure--blocked"><span>Colonne</span><strong>Qualifiés</strong>'
+            "<small>Bloquée depuis 4 j</small></div>") in figures
+    assert '!!! info "28 octobre 2025 de 10&#58;00 à 10&#58;45"' in page and '!!! info "Prochaine étape"' not in page
+    assert "\n    **Réunion de cadrage multi-parties** · responsables" in page
+    fixed = next(c.title for c in project.board.classes if c.key == "fixed-date")
+    assert f"| Classe de service | {fixed} |" in page and "Date fixe" not in page
+    assert "| Prochaine action | Réunion de cadrage — 28 octobre 2025 |" in page
+    assert "| Clôture prévue | 30 octobre 2025 |" in page and "Prospects (1 septembre 2025)" in page
+    assert "depuis le 20 octobre 2025" in page
+    assert not re.search(r"\b\d\d/\d\d/\d{4}\b", page)
+
+
 def test_web_board_matches_the_printed_board(scratch_project: Scratch) -> None:
     """Dates that do not break, NO ACTION and the block's since and cause on the card, expedite first, even heads."""
     from generator.project import load_project
