@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any, Optional
 
 from . import rules
-from .i18n import LABELS, deadline_text, labels, long_date, money, percent, short_date
+from .i18n import LABELS, deadline_text, labels, long_date, money, percent, risk_category, short_date
 from .models import Card, CrcDoc, Participant
 
 
@@ -35,6 +35,8 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
         aligned = crc.crm is not None and not rules.concordance(doc, card)
     sc = rules.score(crc, language)
     deadline = crc.validation.deadline if crc.validation else None
+    request = (lab["validation_request"].format(deadline=deadline_text(deadline, language))
+               if deadline else lab["validation_none"])
     subject = default_subject(doc, language)
     return {
         "lang": language,
@@ -60,8 +62,8 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
         "vendor": [_person(p) for p in crc.participants.vendor],
         "facts": list(crc.facts),
         "decisions": list(crc.decisions),
-        "risks": [{"text": r.text, "category": r.category or "", "mitigation": r.mitigation or ""}
-                  for r in crc.risks],
+        "risks": [{"text": r.text, "category": risk_category(r.category, language), "category_key": r.category or "",
+                   "mitigation": r.mitigation or ""} for r in crc.risks],
         "dependencies": list(crc.dependencies),
         "next_step": None if step is None else {
             "action": step.action or "",
@@ -71,7 +73,8 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
             "when": " ".join(x for x in (long_date(step.date, language), step.time or "") if x),
             "owner_client": step.owner_client or "",
             "owner_vendor": step.owner_vendor or "",
-            "invitation_sent": lab["yes"] if step.invitation_sent else lab["no"],
+            "invitation_sent": lab["invitation_yes" if step.invitation_sent else "invitation_no"],
+            "invitation": lab["invitation_done" if step.invitation_sent else "invitation_todo"],
         },
         "deliverables": [{"what": d.what, "by": d.by or "", "due": short_date(d.due, language),
                           "format": d.format or ""} for d in crc.deliverables],
@@ -94,13 +97,26 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
         "golden_rule": rules.golden_rule(crc),
         "sent_on": long_date(crc.sent_on, language),
         "validation_deadline": deadline_text(deadline, language),
-        "validation_request": (lab["validation_request"].format(deadline=deadline_text(deadline, language))
-                               if deadline else lab["validation_none"]),
+        "validation_request": request,
+        "validation_text": validation_text(crc.status, request, history or [], doc.name, language),
         "amendment_reason": crc.amendment.reason if crc.amendment and crc.amendment.reason else "",
         "exemplary": crc.exemplary,
         "history": history or [],
         "changes": [],
     }
+
+
+def validation_text(status: str, request: str, history: list[dict[str, Any]], name: str, language: str = "fr") -> str:
+    """What the closing box says: the request while the client has not answered, else the answer."""
+    lab = labels(language)
+    if status == "validated":
+        return lab["validation_validated"]
+    if status != "corrected":
+        return request
+    names = [h.get("name") for h in history]
+    later = history[names.index(name) + 1:] if name in names else []
+    return (lab["validation_corrected"].format(version=later[0]["version"]) if later
+            else lab["validation_corrected_pending"])
 
 
 def as_of_text(as_of: date, language: str = "fr") -> str:

@@ -15,7 +15,8 @@ Change = dict[str, str]
 
 # Fields that describe the version rather than the meeting: never reported as changes.
 BOOKKEEPING = ("name", "source", "version", "status", "status_label", "sent_on", "sent_on_iso", "history",
-               "changes", "amendment_reason", "score", "checklist", "golden_rule", "exemplary", "delivery")
+               "changes", "amendment_reason", "score", "checklist", "golden_rule", "exemplary", "delivery",
+               "validation_text")
 
 _SCALARS = (("subject", "subject"), ("client", "client"), ("opportunity", "opportunity"), ("date", "date"),
             ("type_label", "type"), ("objective", "objective"))

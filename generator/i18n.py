@@ -19,7 +19,8 @@ LABELS: dict[str, dict[str, str]] = {
         "risks": "Risques", "risk": "Risque", "category": "Catégorie", "mitigation": "Plan de levée",
         "dependencies": "Dépendances", "next_step": "Prochaine étape", "action": "Action",
         "when": "Quand", "owner_client": "Responsable client", "owner_vendor": "Responsable vendeur",
-        "invitation_sent": "Invitation envoyée", "yes": "oui", "no": "non",
+        "invitation_sent": "Invitation", "invitation_yes": "envoyée", "invitation_no": "à envoyer",
+        "invitation_done": "Invitation envoyée", "invitation_todo": "Invitation à envoyer", "yes": "oui", "no": "non",
         "deliverables": "Livrables", "what": "Livrable", "by": "Émetteur", "due": "Échéance", "format": "Format",
         "milestones": "Jalons", "attachments": "Pièces et preuves", "ref": "Référence",
         "keywords": "Mots-clés", "crm": "CRM", "stage": "Étape", "probability": "Probabilité",
@@ -28,6 +29,10 @@ LABELS: dict[str, dict[str, str]] = {
         "validation": "Validation", "amendment": "Amendement", "sent_on": "Envoyé le",
         "validation_request": "Merci de répondre VALIDÉ ou de corriger en rouge avant le {deadline}.",
         "validation_none": "Merci de répondre VALIDÉ ou de corriger en rouge.",
+        "validation_validated": "Validé par le client : ce compte rendu fait foi.",
+        "validation_corrected": "Corrigé par le client : les corrections sont reprises dans la version {version}.",
+        "validation_corrected_pending": "Corrigé par le client : les corrections seront reprises dans une nouvelle "
+                                        "version.",
         "page": "Page", "of": "sur", "none": "—",
         "draft": "Brouillon", "sent": "Envoyé", "validated": "Validé", "corrected": "Corrigé",
         "client_ms": "Jalon client", "internal_ms": "Jalon interne", "calendar_ms": "Contrainte calendaire",
@@ -69,7 +74,8 @@ LABELS: dict[str, dict[str, str]] = {
         "risks": "Risks", "risk": "Risk", "category": "Category", "mitigation": "Mitigation",
         "dependencies": "Dependencies", "next_step": "Next step", "action": "Action",
         "when": "When", "owner_client": "Client owner", "owner_vendor": "Vendor owner",
-        "invitation_sent": "Invitation sent", "yes": "yes", "no": "no",
+        "invitation_sent": "Invitation", "invitation_yes": "sent", "invitation_no": "to be sent",
+        "invitation_done": "Invitation sent", "invitation_todo": "Invitation to be sent", "yes": "yes", "no": "no",
         "deliverables": "Deliverables", "what": "Deliverable", "by": "From", "due": "Due", "format": "Format",
         "milestones": "Milestones", "attachments": "Attachments and evidence", "ref": "Reference",
         "keywords": "Keywords", "crm": "CRM", "stage": "Stage", "probability": "Probability",
@@ -78,6 +84,9 @@ LABELS: dict[str, dict[str, str]] = {
         "validation": "Validation", "amendment": "Amendment", "sent_on": "Sent on",
         "validation_request": "Please reply VALIDATED or correct in red before {deadline}.",
         "validation_none": "Please reply VALIDATED or correct in red.",
+        "validation_validated": "Validated by the client: this report is the agreed record.",
+        "validation_corrected": "Corrected by the client: the corrections are carried into version {version}.",
+        "validation_corrected_pending": "Corrected by the client: the corrections will be carried into a new version.",
         "page": "Page", "of": "of", "none": "—",
         "draft": "Draft", "sent": "Sent", "validated": "Validated", "corrected": "Corrected",
         "client_ms": "Client milestone", "internal_ms": "Internal milestone", "calendar_ms": "Calendar constraint",
@@ -714,6 +723,35 @@ METRIC_DEFINITIONS_EN: dict[str, str] = {
     "cfd": "Cumulative flow diagram: number of cards in each column (and won / lost) at the end of each day, rebuilt "
            "from the histories.",
 }
+
+
+#: Usual risk categories (CRC `risks[].category`, free text) as words; the key is the value lower-cased, unaccented.
+RISK_CATEGORIES: dict[str, dict[str, str]] = {
+    "fr": {"budget": "Budget", "planning": "Planning", "calendrier": "Calendrier", "timing": "Calendrier",
+           "juridique": "Juridique", "legal": "Juridique", "it": "Informatique (IT)", "si": "Informatique (SI)",
+           "technique": "Technique", "technical": "Technique", "securite": "Sécurité", "security": "Sécurité",
+           "concurrence": "Concurrence", "competition": "Concurrence", "decision": "Décision",
+           "organisation": "Organisation", "organization": "Organisation", "ressources": "Ressources",
+           "resources": "Ressources", "prix": "Prix", "price": "Prix", "rgpd": "RGPD", "gdpr": "RGPD",
+           "integration": "Intégration", "adoption": "Adoption", "achats": "Achats", "procurement": "Achats"},
+    "en": {"budget": "Budget", "planning": "Schedule", "calendrier": "Schedule", "timing": "Schedule",
+           "juridique": "Legal", "legal": "Legal", "it": "IT", "si": "IT", "technique": "Technical",
+           "technical": "Technical", "securite": "Security", "security": "Security", "concurrence": "Competition",
+           "competition": "Competition", "decision": "Decision", "organisation": "Organisation",
+           "organization": "Organisation", "ressources": "Resources", "resources": "Resources", "prix": "Price",
+           "price": "Price", "rgpd": "GDPR", "gdpr": "GDPR", "integration": "Integration", "adoption": "Adoption",
+           "achats": "Procurement", "procurement": "Procurement"},
+}
+
+
+def risk_category(value: Optional[str], language: str = "fr") -> str:
+    """`budget` → `Budget`, `it` → `Informatique (IT)`; any other category with a capital first letter."""
+    if not value:
+        return ""
+    import unicodedata
+    key = "".join(c for c in unicodedata.normalize("NFD", value.strip().lower()) if not unicodedata.combining(c))
+    known = RISK_CATEGORIES.get(language, RISK_CATEGORIES["fr"]).get(key)
+    return known or value[:1].upper() + value[1:]
 
 
 def labels(language: str) -> dict[str, str]:

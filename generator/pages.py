@@ -604,7 +604,7 @@ def exemplary_page(site: Site, e: Entry) -> str:
              table((lab["stage"], lab["probability"], lab["amount"], lab["close_date"]),
                    [[md(site.column_title(ctx["crm"]["stage"])), md(ctx["crm"]["probability"]), md(ctx["crm"]["amount"]),
                      md(ctx["crm"]["close_date"])]]) if ctx["crm"] else "—\n",
-             f"## {lab['validation']}\n", md(ctx["validation_request"]) + "\n",
+             f"## {lab['validation']}\n", md(ctx["validation_text"]) + "\n",
              f"## {lab['score']}\n",
              table((t["h_criterion"], t["h_points"]), ([md(i["label"]), f"{i['points']}/{i['max']}"] for i in sc["items"]))]
     return "\n".join(parts)

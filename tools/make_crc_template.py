@@ -551,7 +551,7 @@ def build_document():
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endif %}")
 
-    # Closing box: the explicit validation request
+    # Closing box: the explicit validation request, or the client's answer once given
     para(doc, style="Spacer").paragraph_format.keep_with_next = True
     t = table(doc, [17], 1, edges={"left": ("single", 24, CLOSE_BAR)}, margins=(140, 220, 160, 220))
     c = t.rows[0].cells[0]
@@ -559,7 +559,7 @@ def build_document():
     c.paragraphs[0].style = doc.styles["Box Title"]
     run(c.paragraphs[0], "{{ L.validation }}")
     p = c.add_paragraph(style="Table Text")
-    run(p, "{{ validation_request }}", bold=True)
+    run(p, "{{ validation_text }}", bold=True)
     para(doc, style="Spacer")
 
     cp = doc.core_properties
