@@ -166,7 +166,7 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "exemplary_lead": "Les comptes rendus proposés par l'équipe comme modèles (`exemplary: true` dans le fichier du CRC).",
         "no_exemplary": "Aucun CRC exemplaire pour l'instant.",
         # opportunity pages
-        "since_days": "depuis {n} j", "next_action": "Prochaine action", "none_action": "aucune",
+        "since_days": "depuis {n}\u00a0j", "next_action": "Prochaine action", "none_action": "aucune",
         "h_contact": "Contact", "class_of_service": "Classe de service", "h_source": "Source", "h_objections": "Objections",
         "h_notes": "Notes", "blocked_row": "Bloquée", "blocked_since": "depuis le {date}", "unblock": "déblocage",
         "outcome": "Issue", "outcome_on": "{outcome} le {date}", "h_card": "Carte", "path": "Parcours",
@@ -291,7 +291,7 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "h_criterion": "Criterion", "h_points": "Points", "h_milestone": "Milestone",
         "exemplary_lead": "The reports the team proposes as models (`exemplary: true` in the CRC file).",
         "no_exemplary": "No exemplary CRC yet.",
-        "since_days": "for {n} d", "next_action": "Next action", "none_action": "none",
+        "since_days": "for {n}\u00a0d", "next_action": "Next action", "none_action": "none",
         "h_contact": "Contact", "class_of_service": "Class of service", "h_source": "Source", "h_objections": "Objections",
         "h_notes": "Notes", "blocked_row": "Blocked", "blocked_since": "since {date}", "unblock": "unblocking",
         "outcome": "Outcome", "outcome_on": "{outcome} on {date}", "h_card": "Card", "path": "Path",

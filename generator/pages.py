@@ -680,7 +680,8 @@ def key_figures(site: Site, card: Card) -> str:
     blocked = " dd-figure--blocked" if card.blocked and card.active else ""
     return ('<div class="dd-figures">' + "".join(
         f'<div class="dd-figure{blocked if i == 0 else ""}"><span>{attr(k)}</span><strong>{attr(v)}</strong>'
-        + (f"<small>{attr(sub)}</small>" if sub else "") + "</div>" for i, (k, v, sub) in enumerate(cells)) + "</div>\n")
+        + (f"<small>{html.escape(sub)}</small>" if sub else "") + "</div>" for i, (k, v, sub) in enumerate(cells))
+        + "</div>\n")
 
 
 def next_step_block(site: Site, key: str) -> str:

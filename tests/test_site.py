@@ -557,7 +557,7 @@ def test_opportunity_page_reads_in_one_row_one_wording_one_date_format(scratch_p
     figures = page.split('<div class="dd-figures">')[1].split("</div>\n")[0]
     assert figures.count('<div class="dd-figure') == 4 and "État" not in figures
     assert ('<div class="dd-figure dd-figure--blocked"><span>Colonne</span><strong>Qualifiés</strong>'
-            "<small>Bloquée depuis 4 j</small></div>") in figures
+            "<small>Bloquée depuis 4\u00a0j</small></div>") in figures
     assert '!!! info "28 octobre 2025 de 10&#58;00 à 10&#58;45"' in page and '!!! info "Prochaine étape"' not in page
     assert "\n    **Réunion de cadrage multi-parties** · responsables" in page
     fixed = next(c.title for c in project.board.classes if c.key == "fixed-date")
