@@ -386,6 +386,90 @@ class _Composer:
             return value  # 2025-13-45, or an explicit `!!timestamp soon`: left as text for the schema to explain
 
 
+class FileIndex:
+    """Content hashes of input files, reused while a file's size, times and inode are unchanged.
+
+    Like git's index: `.dealdocs-cache/files.json` maps each path to its stat and sha256. An entry
+    is trusted only if the file's status changed at least a second before the index was saved (a
+    file written in the same instant is hashed again), so an edit is never missed.
+    """
+
+    VERSION = 1
+    RACY_NS = 1_000_000_000
+
+    def __init__(self, path: Optional[Path]) -> None:
+        self.path = path
+        self.entries: dict[str, list] = {}
+        self.seen: set[str] = set()
+        self.saved_ns = 0
+        self.dirty = False
+        if path is not None:
+            self._read()
+
+    def _read(self) -> None:
+        import json
+        try:
+            data = json.loads(self.path.read_bytes())  # type: ignore[union-attr]
+            if data.get("version") == self.VERSION and isinstance(data.get("files"), dict):
+                self.entries, self.saved_ns = data["files"], int(data["saved_ns"])
+        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+            self.entries, self.saved_ns = {}, 0
+
+    @staticmethod
+    def _stamp(info: os.stat_result) -> list:
+        return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+
+    def known(self, key: str, info: os.stat_result) -> Optional[str]:
+        """The sha256 recorded for key when the file is provably unchanged since, else None."""
+        self.seen.add(key)
+        entry = self.entries.get(key)
+        if (isinstance(entry, list) and len(entry) == 5 and entry[:4] == self._stamp(info)
+                and info.st_ctime_ns < self.saved_ns - self.RACY_NS and isinstance(entry[4], str)):
+            return entry[4]
+        return None
+
+    def digest(self, key: str, path: Path) -> str:
+        """The sha256 of a file's bytes: from the index when its stat is unchanged, else read and recorded."""
+        import hashlib
+        info = os.stat(path)
+        known = self.known(key, info)
+        if known is not None:
+            return known
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        self.record(key, info, digest)
+        return digest
+
+    def record(self, key: str, info: os.stat_result, digest: str) -> None:
+        """Remember a file's sha256 with the stat it was read under."""
+        entry = self._stamp(info) + [digest]
+        if self.entries.get(key) != entry:
+            self.entries[key] = entry
+            self.dirty = True
+
+    def save(self) -> None:
+        """Write the index (best effort)."""
+        import json
+        import time
+        if self.path is None:
+            return
+        root = self.path.parent.parent
+        for gone in [k for k in self.entries if k not in self.seen and not (root / k).exists()]:
+            del self.entries[gone]  # a deleted file
+            self.dirty = True
+        if not self.dirty:
+            return
+        body = json.dumps({"version": self.VERSION, "saved_ns": time.time_ns(), "files": self.entries},
+                          separators=(",", ":")).encode()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(body)
+            os.replace(tmp, self.path)
+            self.dirty = False
+        except OSError:
+            pass
+
+
 _NO_KEY = object()
 
 
@@ -399,8 +483,9 @@ class ParseCache:
 
     MAGIC = b"DDP3"
 
-    def __init__(self, path: Optional[Path]) -> None:
+    def __init__(self, path: Optional[Path], files: Optional[FileIndex] = None) -> None:
         self.path = path
+        self.files = files
         self.entries: dict[str, tuple[Any, dict[tuple, int]]] = {}
         self.used: set[str] = set()
         self.dirty = False
@@ -427,8 +512,19 @@ class ParseCache:
         import hashlib
         rel = relpath(path, root)
         self._ensure_inside(path, root)
+        suffix = f":{limits.max_bytes}:{limits.max_nodes}:{limits.max_depth}"
+        info = os.stat(path)
+        known = self.files.known(rel, info) if self.files is not None else None
+        if known is not None and stat.S_ISREG(info.st_mode) and info.st_size <= limits.max_bytes:
+            hit = self.entries.get(known + suffix)  # unchanged file, parsed before: not even read
+            if hit is not None:
+                self.used.add(known + suffix)
+                return Loaded(rel, hit[0], hit[1])
         raw = read_raw(path, limits)
-        raw_key = hashlib.sha256(raw).hexdigest() + f":{limits.max_bytes}:{limits.max_nodes}:{limits.max_depth}"
+        digest = hashlib.sha256(raw).hexdigest()
+        if self.files is not None:
+            self.files.record(rel, info, digest)
+        raw_key = digest + suffix
         self.used.add(raw_key)
         hit = self.entries.get(raw_key)
         if hit is not None:

@@ -90,3 +90,29 @@ def test_bom_and_crlf_are_fine(tmp_path: Path) -> None:
     path = tmp_path / "x.yaml"
     path.write_bytes(b"\xef\xbb\xbfa: 1\r\nb: 2\r\n")
     assert parse_yaml(read_text(path)).data == {"a": 1, "b": 2}
+
+
+def test_file_index_trusts_only_provably_unchanged_files(tmp_path: Path) -> None:
+    """A hash is reused while size, mtime, ctime and inode match and the file settled before the index was saved."""
+    import hashlib
+    import json
+    import os
+
+    from generator.loader import FileIndex
+    path = tmp_path / "a.yaml"
+    path.write_bytes(b"client: ACME\n")
+    index_path = tmp_path / "files.json"
+    index = FileIndex(index_path)
+    assert index.digest("a.yaml", path) == hashlib.sha256(b"client: ACME\n").hexdigest()
+    index.save()
+    data = json.loads(index_path.read_text())
+    assert FileIndex(index_path).known("a.yaml", os.stat(path)) is None  # saved in the same second: racy
+    data["saved_ns"] += 5_000_000_000  # as if saved five seconds later
+    index_path.write_text(json.dumps(data))
+    assert FileIndex(index_path).known("a.yaml", os.stat(path)) == hashlib.sha256(b"client: ACME\n").hexdigest()
+    before = os.stat(path)
+    path.write_bytes(b"client: EVIL\n")  # same size, and the old times put back
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert FileIndex(index_path).known("a.yaml", os.stat(path)) is None  # ctime moved: hashed again
+    index_path.write_text("{broken")
+    assert FileIndex(index_path).entries == {}
