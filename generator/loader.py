@@ -474,38 +474,50 @@ _NO_KEY = object()
 
 
 class ParseCache:
-    """Parsed files by content hash, kept in one checksummed file under the cache folder.
+    """Parsed files by content hash, kept in 16 checksummed shard files under the cache folder.
 
-    The file is a pickle read by an unpickler that can build nothing but dates (no code runs, no
+    Each shard is a pickle read by an unpickler that can build nothing but dates (no code runs, no
     other class is reachable); every value is then type-checked as the loader would have made it,
     with no shared or cyclic container and no refused character, or the whole cache is ignored.
     """
 
     MAGIC = b"DDP3"
+    SHARDS = "0123456789abcdef"  # by the first digit of the content hash: an edit rewrites one or two
 
     def __init__(self, path: Optional[Path], files: Optional[FileIndex] = None) -> None:
-        self.path = path
+        self.path = path  # a folder of shards
         self.files = files
         self.entries: dict[str, tuple[Any, dict[tuple, int]]] = {}
         self.used: set[str] = set()
-        self.dirty = False
+        self.stale: set[str] = set()  # shards to write: new entries, dropped entries, unreadable files
         self._dirs: dict[tuple[str, str], bool] = {}
         if path is not None:
             self._read()
 
     def _read(self) -> None:
+        for shard in self.SHARDS:
+            self.entries.update(self._read_shard(shard))
+
+    def _read_shard(self, shard: str) -> dict[str, tuple[Any, dict[tuple, int]]]:
+        """One shard's entries, or none when it is missing, corrupted, from another version or refused."""
         import hashlib
         try:
-            blob = self.path.read_bytes()  # type: ignore[union-attr]
+            blob = (self.path / f"{shard}.bin").read_bytes()  # type: ignore[operator]
         except OSError:
-            return
+            return {}
         body = blob[36:]
         if blob[:4] != self.MAGIC or hashlib.sha256(body).digest() != blob[4:36]:
-            return  # corrupted or from another version: ignored, rebuilt on save
+            self.stale.add(shard)
+            return {}  # rewritten on save
         try:
-            self.entries = _checked_entries(_DataUnpickler(body).load())
-        except Exception:  # noqa: BLE001 — a cache that does not load is simply not used
-            self.entries = {}
+            entries = _checked_entries(_DataUnpickler(body).load())
+        except Exception:  # noqa: BLE001 — a shard that does not load is simply not used
+            self.stale.add(shard)
+            return {}
+        if any(not key.startswith(shard) for key in entries):
+            self.stale.add(shard)
+            return {}
+        return entries
 
     def load(self, path: Path, root: Path, limits: Limits) -> Loaded:
         """Parse a file, or take it from the cache when its bytes are unchanged."""
@@ -531,7 +543,7 @@ class ParseCache:
             return Loaded(rel, hit[0], hit[1])
         loaded = load_yaml(path, root, limits, raw)
         self.entries[raw_key] = (loaded.data, loaded.lines)
-        self.dirty = True
+        self.stale.add(raw_key[0])
         return loaded
 
     def _ensure_inside(self, path: Path, root: Path) -> None:
@@ -546,20 +558,24 @@ class ParseCache:
             raise LoadError(1, "symbolic link pointing outside the repository: refused")
 
     def save(self) -> None:
-        """Write the cache back (entries not used in this run are dropped)."""
+        """Write back the shards that changed (entries not used in this run are dropped)."""
         import hashlib
         import pickle
-        if self.path is None or not (self.dirty or len(self.used) != len(self.entries)):
+        if self.path is None:
             return
-        kept = {k: v for k, v in self.entries.items() if k in self.used}
-        body = pickle.dumps(kept, protocol=5)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(self.MAGIC + hashlib.sha256(body).digest() + body)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a cache that cannot be written is skipped
+        stale = self.stale | {key[0] for key in self.entries if key not in self.used}
+        for shard in sorted(stale & set(self.SHARDS)):
+            kept = {k: v for k, v in self.entries.items() if k[0] == shard and k in self.used}
+            body = pickle.dumps(kept, protocol=5)
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+                target = self.path / f"{shard}.bin"
+                tmp = target.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_bytes(self.MAGIC + hashlib.sha256(body).digest() + body)
+                os.replace(tmp, target)
+            except OSError:
+                return  # a cache that cannot be written is skipped
+        self.stale = set()
 
 
 def _data_unpickler() -> type:

@@ -292,7 +292,7 @@ def load_project(root: Path, as_of: date, settings: Optional[Settings] = None, u
         settings, findings = read_settings(root)
     if files is None and use_cache:
         files = FileIndex(root / ".dealdocs-cache" / "files.json")
-    _parse_cache = ParseCache(root / ".dealdocs-cache" / "parsed.bin" if use_cache else None, files)
+    _parse_cache = ParseCache(root / ".dealdocs-cache" / "parsed" if use_cache else None, files)
     project = Project(root=root, settings=settings, findings=findings)
     limits = settings.limits
     project.crcs, errs = load_crcs(root, limits)

@@ -116,3 +116,27 @@ def test_file_index_trusts_only_provably_unchanged_files(tmp_path: Path) -> None
     assert FileIndex(index_path).known("a.yaml", os.stat(path)) is None  # ctime moved: hashed again
     index_path.write_text("{broken")
     assert FileIndex(index_path).entries == {}
+
+
+def test_parse_cache_rewrites_only_the_shards_that_changed(tmp_path: Path) -> None:
+    """Editing one file of many rewrites at most two shards; every other entry stays and is used."""
+    from generator.loader import DEFAULT_LIMITS, ParseCache
+    root = tmp_path
+    for i in range(40):
+        (root / f"f{i}.yaml").write_text(f"client: C{i}\nfacts: [a, b]\n", encoding="utf-8")
+    folder = root / "parsed"
+    cache = ParseCache(folder)
+    for i in range(40):
+        cache.load(root / f"f{i}.yaml", root, DEFAULT_LIMITS)
+    cache.save()
+    before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.bin")}
+    assert len(before) > 8
+    (root / "f7.yaml").write_text("client: C7 bis\nfacts: [a, b]\n", encoding="utf-8")
+    again = ParseCache(folder)
+    assert len(again.entries) == 40
+    loaded = [again.load(root / f"f{i}.yaml", root, DEFAULT_LIMITS) for i in range(40)]
+    assert loaded[7].data["client"] == "C7 bis"
+    again.save()
+    after = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.bin")}
+    assert 1 <= sum(after[name] != before.get(name) for name in after) <= 2
+    assert len(ParseCache(folder).entries) == 40  # the old version of f7 dropped, the new one kept
