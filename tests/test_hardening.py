@@ -425,6 +425,14 @@ def _cli(root: Path, out: Path, *extra: str) -> list[str]:
             "--as-of", "2025-10-24", "-q", *extra]
 
 
+def _once_staging_exists(proc: subprocess.Popen, staging: Path) -> None:
+    """Wait until the build has started writing its staging output (or ended)."""
+    deadline = time.monotonic() + 60
+    while not staging.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    time.sleep(0.05)
+
+
 def test_build_killed_with_sigkill_keeps_the_previous_output(tmp_path: Path) -> None:
     root = _bulk_project(tmp_path)
     out = tmp_path / "site"
@@ -437,10 +445,7 @@ def test_build_killed_with_sigkill_keeps_the_previous_output(tmp_path: Path) -> 
     proc = subprocess.Popen(_cli(root, out, "--jobs", "1"), cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     staging = tmp_path / ".site.staging"
-    deadline = time.monotonic() + 60
-    while not staging.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.002)
-    time.sleep(0.05)
+    _once_staging_exists(proc, staging)
     proc.kill()
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the build finished before it could be killed"
@@ -468,10 +473,7 @@ def test_build_sent_sigterm_cleans_up_and_keeps_the_previous_output(tmp_path: Pa
     proc = subprocess.Popen(_cli(root, out, "--as-of", "2025-10-25", "--jobs", "2"), cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     staging = tmp_path / ".site.staging"
-    deadline = time.monotonic() + 60
-    while not staging.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.002)
-    time.sleep(0.05)
+    _once_staging_exists(proc, staging)
     proc.terminate()
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, f"the build finished before it could be stopped: {err}"
