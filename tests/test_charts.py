@@ -65,6 +65,16 @@ def test_french_titles(charts: dict[str, bytes]) -> None:
     assert "Prévision Monte Carlo".encode() in charts["forecast.svg"]
 
 
+def test_funnel_counts_agree_in_french() -> None:
+    """`1 passée sur 1 entrée`, `3 passées sur 5 entrées`: no "(s)", no `1 passées`."""
+    m = sample_metrics()
+    rows = m["conversion"]["columns"]
+    rows[0].update(entered=1, moved_on=1, rate=1)
+    rows[1].update(entered=5, moved_on=3, rate=0.6)
+    svg = render_charts(m, ("funnel",))["funnel.svg"].decode("utf-8")
+    assert "<!-- 1 passée sur 1 entrée -->" in svg and "<!-- 3 passées sur 5 entrées -->" in svg
+
+
 def test_same_bytes_twice_in_one_process(charts: dict[str, bytes]) -> None:
     assert render_charts(sample_metrics()) == charts
 
@@ -104,7 +114,7 @@ def test_english_words_and_dates() -> None:
         "cycle-time.svg": ["Median: 40 d", "85% of wins in", "Days (Prospect → Won)", "Win date"],
         "throughput.svg": ["Weekly throughput", "Last 6 weeks", "6-week mean: 0.8", "Current week (partial)", "8 Sep"],
         "ageing-wip.svg": ["Idle threshold: 7 d", "Days since the last action"],
-        "funnel.svg": ["Conversion funnel by stage", "moved on of"],
+        "funnel.svg": ["Conversion funnel by stage", "moved on of", " entered"],
         "forecast.svg": ["Monte Carlo forecast", "Guide's method: 4 × mean ± 2 s", "Share of trials", "at 50%"],
     }
     for name, words in expected.items():

@@ -324,7 +324,8 @@ def funnel_chart(metrics: Json, language: str = "fr") -> bytes:
         rate = "—" if r["rate"] is None else _pct(_num(r["rate"] * 100, 0, language), language)
         x = widest / 2 + widest * 0.04
         ax.text(x, y + 0.1, rate, va="bottom", ha="left", fontsize=13, fontweight="bold", color=INK)
-        moved = _pick(t["funnel_moved"], r["moved_on"], language).format(moved=r["moved_on"], entered=r["entered"])
+        entered = f'{r["entered"]} {_pick(t["funnel_entered"], r["entered"], language)}'
+        moved = _pick(t["funnel_moved"], r["moved_on"], language).format(moved=r["moved_on"], entered=entered)
         ax.text(x, y + 0.05, moved, va="top", ha="left", fontsize=8.5, color=MUTED)
     ax.set_yticks(ys, [r["title"] for r in rows])
     ax.set_xlim(-widest / 2 - widest * 0.03, widest / 2 + widest * 0.42)
