@@ -558,7 +558,7 @@ def test_elided_text_extracts_as_an_ellipsis(scratch_project: Scratch) -> None:
 
 
 def paged_project(scratch: Scratch, n: int = 18) -> Scratch:
-    """n cards in one column: 3 pages of printable cards, 3 board pages."""
+    """n cards in one column: 3 pages of printable cards, 4 board pages."""
     scratch.write("content/board.yaml", BOARD)
     for i in range(n):
         card(scratch, f"c{i:02}.yaml", id=f"C-{i:02}", account=f"Compte {i:02}")
@@ -594,16 +594,21 @@ def test_split_pages_repeats_head_and_tail() -> None:
 
 def test_board_rows_are_packed_by_height() -> None:
     cols = [{"title": "Prospects", "expedite": []}, {"title": "Offre", "expedite": []}]
-    plain, blocked = {"id": "A", "blocked": None}, {"id": "B", "blocked": {"since": "x"}}
-    pages = board_render.board_pages(cols, [[plain, None]] * 20)
-    assert [len(p["rows"]) for p in pages] == [7, 8, 5]              # the expedite lane takes a row on page 1
+    plain = {"id": "A", "blocked": None, "fit": {"height": 30.5}}      # heights as card_fit measures them
+    blocked = {"id": "B", "blocked": {"since": "x"}, "fit": {"height": 40.0}}
+    pages = board_render.board_pages(cols, [[plain, None]] * 12)
+    assert [len(p["rows"]) for p in pages] == [4, 5, 3]              # the expedite lane takes room on page 1
     assert [p["number"] for p in pages] == [1, 2, 3] and [p["expedite"] for p in pages] == [True, False, False]
-    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, blocked]] * 14)] == [6, 6, 2]
+    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, blocked]] * 8)] == [3, 3, 2]
     cols[0]["expedite"] = [plain, plain]                                   # two expedite cards stack up
-    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, None]] * 8)] == [5, 3]
+    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, None]] * 8)] == [2, 5, 1]
     long = [{"title": "Négociation commerciale et juridique", "expedite": []}] * 6
     assert board_render._titles_wrap(long) and not board_render._titles_wrap(cols)
-    assert [len(p["rows"]) for p in board_render.board_pages(long, [[plain] * 6] * 16)] == [7, 7, 2]
+    assert [len(p["rows"]) for p in board_render.board_pages(long, [[plain] * 6] * 12)] == [4, 4, 4]
+    alarm = [{"title": "Prospects", "expedite": [], "over": True}, {"title": "Offre", "expedite": []}]
+    assert [len(p["rows"]) for p in board_render.board_pages(alarm, [[plain, None]] * 12)] == [4, 4, 4]
+    summary = [[{"summary": True}, plain]] + [[None, plain]] * 11          # the won/lost summary: a fixed height
+    assert [len(p["rows"]) for p in board_render.board_pages(cols[1:], summary)] == [4, 5, 3]
     assert board_render.board_pages(cols, []) == [{"number": 1, "expedite": True, "rows": []}]
 
 
@@ -636,9 +641,9 @@ def test_joined_pdfs_keep_every_page_in_order(paged: dict[str, bytes]) -> None:
         assert f"Compte {i:02}" in cards[i // board_render.CARDS_PER_PAGE]
     assert cards[2].count("COMPTE / CONTACT") == 6                      # 2 cards and 6 blank ones
     board = [page.extract_text().replace("\u00a0", " ") for page in reader(paged["board.pdf"]).pages]
-    assert len(board) == 3
+    assert len(board) == 4
     for number, page in enumerate(board, 1):
-        assert f"{number} / 3" in page and "OFFRE ENVOYÉE" in page and "WIP 18/2" in page and "Légende" in page
+        assert f"{number} / 4" in page and "OFFRE ENVOYÉE" in page and "WIP 18/2" in page and "Légende" in page
     assert "EXPEDITE" in board[0] and "EXPEDITE" not in board[1]
     assert sorted(re.findall(r"Compte \d\d", "\n".join(board))) == [f"Compte {i:02}" for i in range(18)]
     assert [len(reader(paged[n]).pages) for n in ("banners.pdf", "labels.pdf")] == [2, 2]
@@ -676,7 +681,7 @@ def test_a_changed_amount_re_renders_the_pages_that_show_it(warm: Scratch, tmp_p
     card(warm, "c17.yaml", id="C-17", account="Compte 17", amount="31000")
     rendered = counting_renders(monkeypatch)
     after = render_board(warm.root, tmp_path / "b", use_cache=True, jobs=1)
-    assert len(rendered) == 4                          # every board page (the totals changed) and its card page
+    assert len(rendered) == 5                          # every board page (the totals changed) and its card page
     assert "31 k€" in text(after["cards.pdf"]) and "31 k€" in text(after["board.pdf"])
 
 
@@ -740,8 +745,9 @@ def test_board_colons_follow_the_language(tmp_path: Path, language: str, present
 
 def test_headline_band_takes_its_room_on_every_page() -> None:
     cols = [{"title": "Prospects", "expedite": []}, {"title": "Offre", "expedite": []}]
-    plain = {"id": "A", "blocked": None}
-    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, None]] * 20, headline=True)] == [7, 7, 6]
+    plain = {"id": "A", "blocked": None, "fit": {"height": 30.5}}
+    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, None]] * 12)] == [4, 5, 3]
+    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, None]] * 12, headline=True)] == [4, 4, 4]
 
 
 @pytest.mark.parametrize("headline", [None, LONG_HEADLINE], ids=["plain", "headline"])
