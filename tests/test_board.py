@@ -385,6 +385,7 @@ def test_board_shows_columns_wip_accounts_and_alarm(pdfs: dict[str, bytes]) -> N
     assert "WIP 5/2" in board and "WIP 2/5" in board and "WIP 0/∞" in board
     assert "⚠ WIP dépassé : Offre envoyée" in board     # proposal holds 5 cards for a limit of 2
     assert board.count("⚠ WIP DÉPASSÉ") == 2              # the column's alarm, and the legend
+    assert "Σ 140 k€" in board                            # the alarm does not hide the over column's total
     for account in ACCOUNTS + ["Urgence SA", "Bloquée SA"]:
         assert account in board
     assert "Gagnant SA" not in board or "Gagnées : 1" in board     # closed cards are summarised
@@ -394,6 +395,36 @@ def test_board_shows_columns_wip_accounts_and_alarm(pdfs: dict[str, bytes]) -> N
     assert "20/10/2025 → 31/10/2025" in board and "Au 24/10/2025" in board
     assert "28 k€ · 40 %" in board and "27/10 10:00 Démo ciblée" in board
     assert "Légende" in board
+
+
+def test_board_card_essentials_are_large(pdfs: dict[str, bytes]) -> None:
+    """From two metres: the id 11 pt, the account 12 pt, the next action 9.5 pt (its date 10 pt), the block 8 pt."""
+    runs: list[tuple[str, float]] = []                # text and font size in pt (the PDF's 0.75 scale)
+    reader(pdfs["board.pdf"]).pages[0].extract_text(
+        visitor_text=lambda t, cm, tm, font, size: runs.append((t.strip(), round(size * 0.75, 2))))
+    sizes: dict[str, float] = {}
+    for t, size in runs:
+        sizes[t] = max(size, sizes.get(t, 0.0))      # the largest of a text's runs (a text may be in the legend too)
+    assert sizes["OPP-1"] >= 11 and sizes["OPP-B"] >= 11
+    assert sizes["Alpha"] >= 12 and sizes["Bloquée SA"] >= 12
+    assert sizes["27/10 10:00"] >= 10 and sizes["Démo ciblée"] >= 9.5
+    assert sizes["BLOQUÉ 20/10 · Attente DPA juridique"] >= 8
+
+
+def test_sample_board_prints_its_cards_whole(tmp_path: Path) -> None:
+    """The repository's sample board: every active card's id, account, next action and block reason whole, no « … »."""
+    project = load_project(REPO, date.fromisoformat(AS_OF))
+    pdf = render(REPO, tmp_path, "board.pdf")["board.pdf"]
+    board = text(pdf)
+    assert "…" not in board
+    flat = re.sub(r"\s+", " ", re.sub(r"-\n", "-", board))
+    active = [d.card for d in project.cards if d.card.active]
+    assert len(active) > 15
+    for c in active:
+        shown = [c.id, c.account, c.next_action.what if c.next_action else None, c.blocked.cause if c.blocked else None]
+        assert [s for s in shown if s and s not in flat] == [], c.id
+    context = board_render.board_context(project.board, project.cards, date.fromisoformat(AS_OF))
+    assert len(reader(pdf).pages) == len(context["board_pages"]) <= 3
 
 
 def test_board_metadata_uses_as_of(pdfs: dict[str, bytes]) -> None:
@@ -609,7 +640,7 @@ def test_board_rows_are_packed_by_height() -> None:
     assert [len(p["rows"]) for p in board_render.board_pages(alarm, [[plain, None]] * 12)] == [4, 4, 4]
     summary = [[{"summary": True}, plain]] + [[None, plain]] * 11          # the won/lost summary: a fixed height
     assert [len(p["rows"]) for p in board_render.board_pages(cols[1:], summary)] == [4, 5, 3]
-    assert board_render.board_pages(cols, []) == [{"number": 1, "expedite": True, "rows": []}]
+    assert board_render.board_pages(cols, []) == [{"number": 1, "expedite": True, "rows": [], "free_mm": 92.2}]
 
 
 @pytest.fixture(scope="module")
@@ -769,6 +800,11 @@ def test_every_board_page_fits_on_one_sheet(tmp_path: Path, headline: dict | Non
     assert len(reader(pdfs["board.pdf"]).pages) == len(context["board_pages"]) == 2
     words = text(pdfs["board.pdf"])
     assert all(f"Compte {i:02}" in words for i in range(21))
+    html = board_render.BoardRenderer(None).html("board/board.html.j2", context)
+    for page, part in zip(context["board_pages"], board_render.split_pages(html)):
+        # the cards take no more than the packing counted: the slack stays clear above the legend
+        assert table_room(part) == [pytest.approx(page["free_mm"] + board_render.BOARD_SLACK_MM, abs=1.0)]
+    assert board_render.BOARD_SLACK_MM >= 4.0
 
 
 @pytest.mark.parametrize("language, present, absent", [
@@ -790,3 +826,25 @@ def test_board_band_follows_the_language(tmp_path: Path, language: str, present:
     text += " " + " ".join(h["label"].upper() for h in context["headline"])  # the band's labels print uppercase (CSS)
     assert [word for word in present if word in text] == present
     assert not [word for word in absent if word in text]
+
+
+def table_room(html: str) -> list[float]:
+    """For each page of a board HTML page: the mm between the end of its table and the legend (WeasyPrint's layout)."""
+    import weasyprint
+    setup = board_render.BoardRenderer(None).setup
+    doc = weasyprint.HTML(string=html, base_url=setup.base_url).render(stylesheets=[weasyprint.CSS(string=setup.css)])
+    mm = 25.4 / 96
+    room = []
+    for page in doc.pages:
+        box = getattr(page, "_page_box", None)
+        if box is None:
+            pytest.skip("this WeasyPrint does not expose its layout")
+        stack, table = [box], None
+        while stack:
+            node = stack.pop()
+            if type(node).__name__ == "TableBox":
+                table = node
+            stack.extend(getattr(node, "children", None) or [])
+        assert table is not None
+        room.append(((box.content_box_y() + box.height) - (table.position_y + table.height)) * mm)
+    return room

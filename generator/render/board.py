@@ -398,7 +398,7 @@ def board_pages(columns: list[dict[str, Any]], rows: list[list[Optional[dict[str
     """The rows packed into A4 landscape pages by their printed height; the first page holds the expedite lane.
 
     With `headline`, every page's header also holds the throughput and forecast band; a column over or at its
-    WIP limit adds the alert line to the column heads.
+    WIP limit adds the alert line to the column heads. `free_mm`: the height left unused above the slack.
     """
     stacked = [sum(_card_mm(v) for v in c["expedite"]) for c in columns]
     alert = any(c.get("over") or c.get("full") for c in columns)
@@ -406,14 +406,18 @@ def board_pages(columns: list[dict[str, Any]], rows: list[list[Optional[dict[str
             - (BOARD_HEADLINE_MM if headline else 0.0) - (BOARD_ALERT_LINE_MM if alert else 0.0))
     room = full - BOARD_LANE_MM - max([BOARD_LANE_MIN_MM] + stacked)
     pages: list[list[list[Optional[dict[str, Any]]]]] = [[]]
+    free = []
     for row in rows:
         height = max([_card_mm(v) for v in row if v is not None] + [0.0]) + BOARD_ROW_PADDING_MM
         if pages[-1] and height > room:
             pages.append([])
+            free.append(room)
             room = full
         pages[-1].append(row)
         room -= height
-    return [{"number": i + 1, "expedite": i == 0, "rows": page} for i, page in enumerate(pages)]
+    free.append(room)
+    return [{"number": i + 1, "expedite": i == 0, "rows": page, "free_mm": round(free[i], 2)}
+            for i, page in enumerate(pages)]
 
 
 def legend(board: Board, language: str = "fr") -> dict[str, Any]:
