@@ -411,11 +411,16 @@ def test_board_card_essentials_are_large(pdfs: dict[str, bytes]) -> None:
     assert sizes["BLOQUÉ 20/10 · Attente DPA juridique"] >= 8
 
 
-def test_sample_board_prints_its_cards_whole(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The four documents of the repository's sample board."""
+    return render(REPO, tmp_path_factory.mktemp("sample"))
+
+
+def test_sample_board_prints_its_cards_whole(sample: dict[str, bytes]) -> None:
     """The repository's sample board: every active card's id, account, next action and block reason whole, no « … »."""
     project = load_project(REPO, date.fromisoformat(AS_OF))
-    pdf = render(REPO, tmp_path, "board.pdf")["board.pdf"]
-    board = text(pdf)
+    board = text(sample["board.pdf"])
     assert "…" not in board
     flat = re.sub(r"\s+", " ", re.sub(r"-\n", "-", board))
     active = [d.card for d in project.cards if d.card.active]
@@ -424,7 +429,35 @@ def test_sample_board_prints_its_cards_whole(tmp_path: Path) -> None:
         shown = [c.id, c.account, c.next_action.what if c.next_action else None, c.blocked.cause if c.blocked else None]
         assert [s for s in shown if s and s not in flat] == [], c.id
     context = board_render.board_context(project.board, project.cards, date.fromisoformat(AS_OF))
-    assert len(reader(pdf).pages) == len(context["board_pages"]) <= 3
+    assert len(reader(sample["board.pdf"]).pages) == len(context["board_pages"]) <= 3
+
+
+def test_sample_sheets_print_whole(sample: dict[str, bytes]) -> None:
+    """Cards, labels and banners of the sample: nothing cut, nothing said twice, no WIP on the closed column."""
+    cards, labels, banners = (text(sample[f"{n}.pdf"]) for n in ("cards", "labels", "banners"))
+    assert "…" not in cards + labels + banners
+    assert "Partenaire · Partenaire" not in cards and "Recommandation" in cards
+    flat = cards.replace("\n", " ")
+    assert "Négociation / Closing — Champs clés : Décideurs • Objections top 3 • Concessions • Plan de signature" in flat
+    assert "OPP-2025-014 Négociation" in flat and "FIXED DATE 30/10" in flat
+    assert "MICRO-RÈGLE 2 SEMAINES — PIPELINE COMMERCIAL" in labels
+    assert banners.count("∞") == 1 and "GAGNÉ/PERDU" in banners      # prospects only: the closed column has no WIP
+
+
+@pytest.mark.parametrize("language, present, absent", [
+    ("fr", ["Définition de fini (DoD)", "Prochaine étape"], ["Definition of Done", ">Next<", "Next step"]),
+    ("en", ["Definition of Done (DoD)", "Next step"], ["Définition", "Prochaine", ">Next<"]),
+])
+def test_sheets_labels_follow_the_language(tmp_path: Path, language: str, present: list[str],
+                                           absent: list[str]) -> None:
+    """Banners and block labels: French words in French (the default), English ones in English."""
+    scratch = pdf_project(Scratch(tmp_path / "repo"))
+    project = load_project(scratch.root, date.fromisoformat(AS_OF))
+    context = board_render.board_context(project.board, project.cards, date.fromisoformat(AS_OF), language)
+    renderer = board_render.BoardRenderer(None)
+    html = renderer.html("board/banners.html.j2", context) + renderer.html("board/labels.html.j2", context)
+    assert [word for word in present if word in html] == present
+    assert not [word for word in absent if word in html]
 
 
 def test_board_metadata_uses_as_of(pdfs: dict[str, bytes]) -> None:
@@ -439,7 +472,9 @@ def test_banners_one_per_column_with_wip_and_dod(pdfs: dict[str, bytes]) -> None
     for title in ("PROSPECTS", "OFFRE ENVOYÉE", "NÉGOCIATION", "GAGNÉ/PERDU", "RÈGLES DU TABLEAU"):
         assert title in banners
     assert "WIP 2" in banners.replace("\n", " ") or "WIP2" in banners.replace(" ", "")
-    assert "DEFINITION OF DONE" in banners and "Tirer seulement si WIP < limite." in banners
+    assert "DÉFINITION DE FINI (DOD)" in banners and "Tirer seulement si WIP < limite." in banners
+    assert "DEFINITION OF DONE" not in banners
+    assert banners.count("∞") == 1                  # prospects: no limit; the closed column shows no WIP at all
     assert len(reader(pdfs["banners.pdf"]).pages) == 2          # 4 columns + the rules banner, 4 per page
 
 
@@ -449,8 +484,10 @@ def test_labels_block_label_blank_labels_and_micro_rule(pdfs: dict[str, bytes]) 
     assert "Attente DPA juridique" in first and "Relance juriste" in first and "Zoé Martin" in first
     assert "20/10/2025" in first and "OPP-B" in first
     assert first.count("[BLOQUÉ]") == board_render.LABELS_PER_PAGE   # 1 filled + blank ones to fill the page
+    assert first.count("PROCHAINE\nÉTAPE") == board_render.LABELS_PER_PAGE and "NEXT" not in first
     tickets = labels.pages[-1].extract_text()
     assert "CRC envoyé sous 24 h" in tickets and "03/11/2025" in tickets
+    assert "MICRO-RÈGLE 2 SEMAINES — TABLEAU DE TEST" in tickets and "…" not in tickets
     assert "Garder" in tickets and "Ajuster" in tickets and "Jeter" in tickets
 
 
@@ -460,6 +497,8 @@ def test_cards_print_every_active_card(pdfs: dict[str, bytes]) -> None:
         assert account in cards
     assert "Gagnant SA" not in cards and "Perdant SA" not in cards
     assert "PROCHAINE ACTION & DATE" in cards and "Salon" in cards and "30/10/2025" in cards
+    assert "Offre / Chiffrage — Champs clés : Périmètre validé" in cards.replace("\n", " ")
+    assert "Salon ·" not in cards and "…" not in cards        # the class is the chip's: not repeated by the source
     assert len(reader(pdfs["cards.pdf"]).pages) == 1           # 7 active cards, 8 per page
 
 

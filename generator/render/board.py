@@ -87,8 +87,8 @@ LABELS: dict[str, dict[str, str]] = {
         "blocked": "BLOQUÉ", "no_next": "SANS ACTION", "idle": "INACTIF",
         "purge": "À PURGER", "nego": "NÉGO", "days": "j", "age": "âge", "won": "Gagnées",
         "lost": "Perdues", "legend": "Légende", "classes": "Classes",
-        "rules": "Règles", "since": "depuis", "cause": "Cause", "next": "Next", "owner": "Resp.",
-        "column": "Colonne", "wip": "WIP", "dor": "Règles d'entrée (DoR)", "dod": "Definition of Done",
+        "rules": "Règles", "since": "depuis", "cause": "Cause", "next": "Prochaine étape", "owner": "Resp.",
+        "column": "Colonne", "wip": "WIP", "dor": "Règles d'entrée (DoR)", "dod": "Définition de fini (DoD)",
         "pull_rules": "Règles de tirage", "board_rules": "Règles du tableau",
         "problem": "Problème", "rule": "Règle testée", "indicator": "Indicateur suivi", "target": "Cible",
         "decision": "Décision (J+14)", "keep": "Garder", "adjust": "Ajuster", "drop": "Jeter",
@@ -111,8 +111,8 @@ LABELS: dict[str, dict[str, str]] = {
         "blocked": "BLOCKED", "no_next": "NO ACTION", "idle": "IDLE",
         "purge": "PURGE", "nego": "NEGO", "days": "d", "age": "age", "won": "Won",
         "lost": "Lost", "legend": "Legend", "classes": "Classes",
-        "rules": "Rules", "since": "since", "cause": "Cause", "next": "Next", "owner": "Owner",
-        "column": "Column", "wip": "WIP", "dor": "Entry rules (DoR)", "dod": "Definition of Done",
+        "rules": "Rules", "since": "since", "cause": "Cause", "next": "Next step", "owner": "Owner",
+        "column": "Column", "wip": "WIP", "dor": "Entry rules (DoR)", "dod": "Definition of Done (DoD)",
         "pull_rules": "Pull rules", "board_rules": "Board rules",
         "problem": "Problem", "rule": "Rule tested", "indicator": "Indicator", "target": "Target",
         "decision": "Decision (D+14)", "keep": "Keep", "adjust": "Adjust", "drop": "Drop",
@@ -499,9 +499,12 @@ def board_context(board: Board, docs: list[CardDoc], as_of: date, language: str 
 def _banners(board: Board, language: str) -> list[dict[str, Any]]:
     """One banner per column, then one with the board's pull rules and classes."""
     lab = LABELS.get(language, LABELS["fr"])
+    last = board.columns[-1].key if board.columns else ""
     out: list[dict[str, Any]] = [{
         "kind": "column", "title": c.title,
         "wip": str(c.wip_limit) if c.wip_limit is not None else lab["unlimited"],
+        "unlimited": c.wip_limit is None,
+        "closed": c.key == last,  # won and lost cards: no WIP to show
         "hint": lab["pull_hint"] if c.wip_limit is not None else lab["no_limit"],
         "dor": list(c.definition_of_ready), "dod": list(c.definition_of_done),
     } for c in board.columns]
