@@ -418,7 +418,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 
 def test_sample_board_prints_its_cards_whole(sample: dict[str, bytes]) -> None:
-    """The repository's sample board: every active card's id, account, next action and block reason whole, no « … »."""
+    """The repository's sample board: every active card's id, account, next action and block whole, no « … »."""
     project = load_project(REPO, date.fromisoformat(AS_OF))
     board = text(sample["board.pdf"])
     assert "…" not in board
@@ -438,7 +438,8 @@ def test_sample_sheets_print_whole(sample: dict[str, bytes]) -> None:
     assert "…" not in cards + labels + banners
     assert "Partenaire · Partenaire" not in cards and "Recommandation" in cards
     flat = cards.replace("\n", " ")
-    assert "Négociation / Closing — Champs clés : Décideurs • Objections top 3 • Concessions • Plan de signature" in flat
+    keys = "Négociation / Closing — Champs clés : Décideurs • Objections top 3 • Concessions • Plan de signature"
+    assert keys in flat
     assert "OPP-2025-014 Négociation" in flat and "FIXED DATE 30/10" in flat
     assert "MICRO-RÈGLE 2 SEMAINES — PIPELINE COMMERCIAL" in labels
     assert banners.count("∞") == 1 and "GAGNÉ/PERDU" in banners      # prospects only: the closed column has no WIP

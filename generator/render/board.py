@@ -290,7 +290,7 @@ def card_fit(view: dict[str, Any], width: float, language: str = "fr") -> dict[s
                                width)}
     dated = f"{view.get('next_date') or ''} {view.get('next_time') or ''}".split()
     if dated:
-        pieces = [text_mm(w, CARD_NEXT_DATE_PT, True) for w in dated] + words(str(view.get("next_what")), next_pt)
+        pieces = [text_mm(w, CARD_NEXT_DATE_PT, True) for w in dated] + words(str(view.get("next_what") or ""), next_pt)
     else:
         pieces = words(str(view.get("next_what") or lab["no_next"]), next_pt, True)
     lines["next"] = _lines("next", pieces, width)
