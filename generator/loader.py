@@ -386,56 +386,164 @@ class _Composer:
             return value  # 2025-13-45, or an explicit `!!timestamp soon`: left as text for the schema to explain
 
 
+class FileIndex:
+    """Content hashes of input files, reused while a file's size, times and inode are unchanged.
+
+    Like git's index: `.dealdocs-cache/files.json` maps each path to its stat and sha256. An entry
+    is trusted only if the file's status changed at least a second before the index was saved (a
+    file written in the same instant is hashed again), so an edit is never missed.
+    """
+
+    VERSION = 1
+    RACY_NS = 1_000_000_000
+
+    def __init__(self, path: Optional[Path]) -> None:
+        self.path = path
+        self.entries: dict[str, list] = {}
+        self.seen: set[str] = set()
+        self.saved_ns = 0
+        self.dirty = False
+        if path is not None:
+            self._read()
+
+    def _read(self) -> None:
+        import json
+        try:
+            data = json.loads(self.path.read_bytes())  # type: ignore[union-attr]
+            if data.get("version") == self.VERSION and isinstance(data.get("files"), dict):
+                self.entries, self.saved_ns = data["files"], int(data["saved_ns"])
+        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+            self.entries, self.saved_ns = {}, 0
+
+    @staticmethod
+    def _stamp(info: os.stat_result) -> list:
+        return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+
+    def known(self, key: str, info: os.stat_result) -> Optional[str]:
+        """The sha256 recorded for key when the file is provably unchanged since, else None."""
+        self.seen.add(key)
+        entry = self.entries.get(key)
+        if (isinstance(entry, list) and len(entry) == 5 and entry[:4] == self._stamp(info)
+                and info.st_ctime_ns < self.saved_ns - self.RACY_NS and isinstance(entry[4], str)):
+            return entry[4]
+        return None
+
+    def digest(self, key: str, path: Path) -> str:
+        """The sha256 of a file's bytes: from the index when its stat is unchanged, else read and recorded."""
+        import hashlib
+        info = os.stat(path)
+        known = self.known(key, info)
+        if known is not None:
+            return known
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        self.record(key, info, digest)
+        return digest
+
+    def record(self, key: str, info: os.stat_result, digest: str) -> None:
+        """Remember a file's sha256 with the stat it was read under."""
+        entry = self._stamp(info) + [digest]
+        if self.entries.get(key) != entry:
+            self.entries[key] = entry
+            self.dirty = True
+
+    def save(self) -> None:
+        """Write the index (best effort)."""
+        import json
+        import time
+        if self.path is None:
+            return
+        root = self.path.parent.parent
+        for gone in [k for k in self.entries if k not in self.seen and not (root / k).exists()]:
+            del self.entries[gone]  # a deleted file
+            self.dirty = True
+        if not self.dirty:
+            return
+        body = json.dumps({"version": self.VERSION, "saved_ns": time.time_ns(), "files": self.entries},
+                          separators=(",", ":")).encode()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(body)
+            os.replace(tmp, self.path)
+            self.dirty = False
+        except OSError:
+            pass
+
+
 _NO_KEY = object()
 
 
 class ParseCache:
-    """Parsed files by content hash, kept in one checksummed file under the cache folder.
+    """Parsed files by content hash, kept in 16 checksummed shard files under the cache folder.
 
-    The file is a pickle read by an unpickler that can build nothing but dates (no code runs, no
+    Each shard is a pickle read by an unpickler that can build nothing but dates (no code runs, no
     other class is reachable); every value is then type-checked as the loader would have made it,
     with no shared or cyclic container and no refused character, or the whole cache is ignored.
     """
 
     MAGIC = b"DDP3"
+    SHARDS = "0123456789abcdef"  # by the first digit of the content hash: an edit rewrites one or two
 
-    def __init__(self, path: Optional[Path]) -> None:
-        self.path = path
+    def __init__(self, path: Optional[Path], files: Optional[FileIndex] = None) -> None:
+        self.path = path  # a folder of shards
+        self.files = files
         self.entries: dict[str, tuple[Any, dict[tuple, int]]] = {}
         self.used: set[str] = set()
-        self.dirty = False
+        self.stale: set[str] = set()  # shards to write: new entries, dropped entries, unreadable files
         self._dirs: dict[tuple[str, str], bool] = {}
         if path is not None:
             self._read()
 
     def _read(self) -> None:
+        for shard in self.SHARDS:
+            self.entries.update(self._read_shard(shard))
+
+    def _read_shard(self, shard: str) -> dict[str, tuple[Any, dict[tuple, int]]]:
+        """One shard's entries, or none when it is missing, corrupted, from another version or refused."""
         import hashlib
         try:
-            blob = self.path.read_bytes()  # type: ignore[union-attr]
+            blob = (self.path / f"{shard}.bin").read_bytes()  # type: ignore[operator]
         except OSError:
-            return
+            return {}
         body = blob[36:]
         if blob[:4] != self.MAGIC or hashlib.sha256(body).digest() != blob[4:36]:
-            return  # corrupted or from another version: ignored, rebuilt on save
+            self.stale.add(shard)
+            return {}  # rewritten on save
         try:
-            self.entries = _checked_entries(_DataUnpickler(body).load())
-        except Exception:  # noqa: BLE001 — a cache that does not load is simply not used
-            self.entries = {}
+            entries = _checked_entries(_DataUnpickler(body).load())
+        except Exception:  # noqa: BLE001 — a shard that does not load is simply not used
+            self.stale.add(shard)
+            return {}
+        if any(not key.startswith(shard) for key in entries):
+            self.stale.add(shard)
+            return {}
+        return entries
 
     def load(self, path: Path, root: Path, limits: Limits) -> Loaded:
         """Parse a file, or take it from the cache when its bytes are unchanged."""
         import hashlib
         rel = relpath(path, root)
         self._ensure_inside(path, root)
+        suffix = f":{limits.max_bytes}:{limits.max_nodes}:{limits.max_depth}"
+        info = os.stat(path)
+        known = self.files.known(rel, info) if self.files is not None else None
+        if known is not None and stat.S_ISREG(info.st_mode) and info.st_size <= limits.max_bytes:
+            hit = self.entries.get(known + suffix)  # unchanged file, parsed before: not even read
+            if hit is not None:
+                self.used.add(known + suffix)
+                return Loaded(rel, hit[0], hit[1])
         raw = read_raw(path, limits)
-        raw_key = hashlib.sha256(raw).hexdigest() + f":{limits.max_bytes}:{limits.max_nodes}:{limits.max_depth}"
+        digest = hashlib.sha256(raw).hexdigest()
+        if self.files is not None:
+            self.files.record(rel, info, digest)
+        raw_key = digest + suffix
         self.used.add(raw_key)
         hit = self.entries.get(raw_key)
         if hit is not None:
             return Loaded(rel, hit[0], hit[1])
         loaded = load_yaml(path, root, limits, raw)
         self.entries[raw_key] = (loaded.data, loaded.lines)
-        self.dirty = True
+        self.stale.add(raw_key[0])
         return loaded
 
     def _ensure_inside(self, path: Path, root: Path) -> None:
@@ -450,20 +558,24 @@ class ParseCache:
             raise LoadError(1, "symbolic link pointing outside the repository: refused")
 
     def save(self) -> None:
-        """Write the cache back (entries not used in this run are dropped)."""
+        """Write back the shards that changed (entries not used in this run are dropped)."""
         import hashlib
         import pickle
-        if self.path is None or not (self.dirty or len(self.used) != len(self.entries)):
+        if self.path is None:
             return
-        kept = {k: v for k, v in self.entries.items() if k in self.used}
-        body = pickle.dumps(kept, protocol=5)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(self.MAGIC + hashlib.sha256(body).digest() + body)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a cache that cannot be written is skipped
+        stale = self.stale | {key[0] for key in self.entries if key not in self.used}
+        for shard in sorted(stale & set(self.SHARDS)):
+            kept = {k: v for k, v in self.entries.items() if k[0] == shard and k in self.used}
+            body = pickle.dumps(kept, protocol=5)
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+                target = self.path / f"{shard}.bin"
+                tmp = target.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_bytes(self.MAGIC + hashlib.sha256(body).digest() + body)
+                os.replace(tmp, target)
+            except OSError:
+                return  # a cache that cannot be written is skipped
+        self.stale = set()
 
 
 def _data_unpickler() -> type:

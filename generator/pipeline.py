@@ -15,10 +15,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
 from .models import ERROR, WARNING, Finding
 from .project import Project, load_project
+
+if TYPE_CHECKING:
+    from .loader import FileIndex
 
 log = logging.getLogger(__name__)
 
@@ -268,8 +271,11 @@ def check_output_dir(root: Path, out: Path) -> None:
                          "refusing to replace it; choose a new or empty folder")
 
 
-def input_fingerprint(root: Path, as_of: date, strict: bool) -> str:
-    """A hash of everything a build reads: content, templates, settings, lock, date, version."""
+def input_fingerprint(root: Path, as_of: date, strict: bool, files: Optional["FileIndex"] = None) -> str:
+    """A hash of everything a build reads: content, templates, settings, lock, date, version.
+
+    With a file index, a file whose stat is unchanged since it was last hashed is not read again.
+    """
     from . import __version__
     digest = hashlib.sha256(f"{__version__}|{as_of.isoformat()}|{strict}".encode())
     paths = [p for folder in ("content", "templates") if (root / folder).is_dir()
@@ -277,9 +283,15 @@ def input_fingerprint(root: Path, as_of: date, strict: bool) -> str:
     paths += [p for p in (root / "mkdocs.yml", root / "crc.lock") if p.is_file()]
     home = root.resolve()
     for path in sorted(paths):
+        rel = path.relative_to(root).as_posix()
         inside = path.resolve().is_relative_to(home)  # a link out of the repository is refused, never read
-        data = hashlib.sha256(path.read_bytes()).digest() if inside else b"outside"
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + data)
+        if not inside:
+            data = b"outside"
+        elif files is not None:
+            data = files.digest(rel, path).encode()
+        else:
+            data = hashlib.sha256(path.read_bytes()).hexdigest().encode()
+        digest.update(rel.encode() + b"\0" + data)
     package = Path(__file__).parent
     for path in sorted(p for folder in ("default_templates", "defaults") for p in (package / folder).rglob("*") if p.is_file()):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
@@ -321,13 +333,17 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
     """Check, then generate every output into out, atomically."""
     from . import outputs
 
+    from .loader import FileIndex
     out = out.absolute()
-    fingerprint = input_fingerprint(root, as_of, strict) if use_cache else ""
+    files = FileIndex(root / ".dealdocs-cache" / "files.json") if use_cache else None
+    fingerprint = input_fingerprint(root, as_of, strict, files) if use_cache else ""
     previous = _up_to_date(root, out, fingerprint) if use_cache else None
     if previous is not None:
         log.info("%s is up to date", out)
+        if files is not None:
+            files.save()
         return Result(None, previous, 0, out, up_to_date=True)
-    project = load_project(root, as_of, use_cache=use_cache)
+    project = load_project(root, as_of, use_cache=use_cache, files=files)
     result = Result(project, list(project.findings), out=out)
     if result.failed(strict):
         _repair(out)

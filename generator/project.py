@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 from . import custody, rules
 from .lint import lint_templates
-from .loader import (Limits, LoadError, Loaded, ParseCache, ensure_inside, field_path, find_files, parse_yaml,
+from .loader import (FileIndex, Limits, LoadError, Loaded, ParseCache, ensure_inside, field_path, find_files, parse_yaml,
                      read_text, relpath)
 from .markup import markup_problems
 from .models import ERROR, Board, Card, CardDoc, Crc, CrcDoc, Finding, KbFrontMatter, KbPage, Located
@@ -283,13 +283,16 @@ def load_kb(root: Path, limits: Limits) -> tuple[list[KbPage], list[Finding]]:
     return pages, findings
 
 
-def load_project(root: Path, as_of: date, settings: Optional[Settings] = None, use_cache: bool = True) -> Project:
-    """Load, validate and cross-check everything under root."""
+def load_project(root: Path, as_of: date, settings: Optional[Settings] = None, use_cache: bool = True,
+                 files: Optional[FileIndex] = None) -> Project:
+    """Load, validate and cross-check everything under root (files: the build's file index, if it has one)."""
     global _parse_cache
     findings: list[Finding] = []
     if settings is None:
         settings, findings = read_settings(root)
-    _parse_cache = ParseCache(root / ".dealdocs-cache" / "parsed.bin" if use_cache else None)
+    if files is None and use_cache:
+        files = FileIndex(root / ".dealdocs-cache" / "files.json")
+    _parse_cache = ParseCache(root / ".dealdocs-cache" / "parsed" if use_cache else None, files)
     project = Project(root=root, settings=settings, findings=findings)
     limits = settings.limits
     project.crcs, errs = load_crcs(root, limits)
@@ -305,6 +308,8 @@ def load_project(root: Path, as_of: date, settings: Optional[Settings] = None, u
     with measure("validate"):
         project.findings += cross_check(project, as_of)
     _parse_cache.save()
+    if files is not None and use_cache:
+        files.save()
     project.findings += lint_templates(root)
     project.findings.sort(key=lambda f: (f.path, f.line, f.severity, f.field, f.message))
     return project

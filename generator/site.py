@@ -3,8 +3,9 @@
 Choice: a small MkDocs plugin (`DealdocsPlugin`) that adds the pages of generator/pages.py to MkDocs'
 file collection as in-memory files, rather than writing a docs tree to a temporary folder first.
 - The same plugin serves `dealdocs build`, and plain `mkdocs build` / `mkdocs serve` on a repository
-  whose mkdocs.yml lists `hooks: [generator/mkdocs_hooks.py]`: one code path, no copy of the content,
-  no temporary docs folder to watch (which would re-trigger `mkdocs serve` on every rebuild).
+  whose mkdocs.yml lists `plugins: [..., dealdocs]` (the package registers it as an MkDocs plugin;
+  `hooks: [generator/mkdocs_hooks.py]` does the same from a checkout of dealdocs): one code path, no copy
+  of the content, no temporary docs folder to watch (which would re-trigger `mkdocs serve` on every rebuild).
 - `docs_dir` is `content/`; the plugin keeps `content/kb/` (pages and their images) and drops the YAML
   records, so the hand-written pages keep their relative links and MkDocs watches `content/` itself.
 - Engine independence lives in generator/pages.py (pure: `{docs path: Markdown}` plus a nav). Moving
@@ -12,8 +13,8 @@ file collection as in-memory files, rather than writing a docs tree to a tempora
   folder and running it there: this module is the only one to replace.
 
 `dealdocs build` builds the site into a temporary directory and copies it into the staging directory
-through the Writer (MkDocs cleans its site_dir), so `write_site` can run after the other outputs and
-link the board PDFs and metrics only when they were built. There, MkDocs' docs_dir is a temporary
+through the Writer (MkDocs cleans its site_dir), while the Word files and board pages render in worker
+processes (outputs.generate names the board and metrics files the pages may link). There, MkDocs' docs_dir is a temporary
 folder linking only `content/kb/` (10,000 CRC records need not be listed), and a page cache (see
 "the page cache" below) skips every page whose Markdown and surroundings did not change.
 """

@@ -425,6 +425,14 @@ def _cli(root: Path, out: Path, *extra: str) -> list[str]:
             "--as-of", "2025-10-24", "-q", *extra]
 
 
+def _once_staging_exists(proc: subprocess.Popen, staging: Path) -> None:
+    """Wait until the build has started writing its staging output (or ended)."""
+    deadline = time.monotonic() + 60
+    while not staging.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    time.sleep(0.05)
+
+
 def test_build_killed_with_sigkill_keeps_the_previous_output(tmp_path: Path) -> None:
     root = _bulk_project(tmp_path)
     out = tmp_path / "site"
@@ -437,10 +445,7 @@ def test_build_killed_with_sigkill_keeps_the_previous_output(tmp_path: Path) -> 
     proc = subprocess.Popen(_cli(root, out, "--jobs", "1"), cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     staging = tmp_path / ".site.staging"
-    deadline = time.monotonic() + 60
-    while not staging.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.002)
-    time.sleep(0.05)
+    _once_staging_exists(proc, staging)
     proc.kill()
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the build finished before it could be killed"
@@ -468,10 +473,7 @@ def test_build_sent_sigterm_cleans_up_and_keeps_the_previous_output(tmp_path: Pa
     proc = subprocess.Popen(_cli(root, out, "--as-of", "2025-10-25", "--jobs", "2"), cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     staging = tmp_path / ".site.staging"
-    deadline = time.monotonic() + 60
-    while not staging.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.002)
-    time.sleep(0.05)
+    _once_staging_exists(proc, staging)
     proc.terminate()
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, f"the build finished before it could be stopped: {err}"
@@ -672,10 +674,11 @@ def test_planted_parse_cache_never_runs_code(scratch_project: Scratch, run_cli, 
     class Payload:
         def __reduce__(self):
             return (os.system, (f"touch {marker}",))
-    cache = scratch_project.root / ".dealdocs-cache" / "parsed.bin"
-    cache.parent.mkdir()
+    shards = scratch_project.root / ".dealdocs-cache" / "parsed"
+    shards.mkdir(parents=True)
     for magic in (b"DDP1", b"DDP2", b"DDP3"):
-        cache.write_bytes(_seal(magic, pickle.dumps({"x": Payload()})))
+        for shard in "0123456789abcdef":
+            (shards / f"{shard}.bin").write_bytes(_seal(magic, pickle.dumps({f"{shard}x": Payload()})))
         code, findings = check(run_cli, scratch_project)
         assert (code, findings) == (0, []) and not marker.exists()
 
@@ -683,7 +686,7 @@ def test_planted_parse_cache_never_runs_code(scratch_project: Scratch, run_cli, 
 def test_parse_cache_refuses_values_the_loader_would_refuse(scratch_project: Scratch, run_cli) -> None:
     scratch_project.crc()
     assert check(run_cli, scratch_project) == (0, [])
-    cache = scratch_project.root / ".dealdocs-cache" / "parsed.bin"
+    [cache] = _parse_shards(scratch_project)
     entries = pickle.loads(cache.read_bytes()[36:])
     for data, _ in entries.values():
         data["facts"] = ["pasted\x07 from a terminal"]  # would give a '1 facts' warning if used
@@ -691,12 +694,17 @@ def test_parse_cache_refuses_values_the_loader_would_refuse(scratch_project: Scr
     assert check(run_cli, scratch_project) == (0, [])
 
 
+def _parse_shards(scratch: Scratch) -> list[Path]:
+    """The parse cache's shard files (one per first hex digit of the content hash)."""
+    return sorted((scratch.root / ".dealdocs-cache" / "parsed").glob("*.bin"))
+
+
 @pytest.mark.parametrize("poison", ["none", "set", "bytes", "cycle", "bomb", "int key"])
 def test_parse_cache_refuses_shapes_the_loader_never_makes(scratch_project: Scratch, run_cli, poison: str) -> None:
     """Only what the loader makes is taken from the cache: no other type, no cycle, no alias bomb."""
     scratch_project.crc()
     assert check(run_cli, scratch_project) == (0, [])
-    cache = scratch_project.root / ".dealdocs-cache" / "parsed.bin"
+    [cache] = _parse_shards(scratch_project)
     entries = pickle.loads(cache.read_bytes()[36:])
     for data, _ in entries.values():
         data["date"] = "soon"  # would give a 'date' error if used

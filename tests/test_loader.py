@@ -90,3 +90,53 @@ def test_bom_and_crlf_are_fine(tmp_path: Path) -> None:
     path = tmp_path / "x.yaml"
     path.write_bytes(b"\xef\xbb\xbfa: 1\r\nb: 2\r\n")
     assert parse_yaml(read_text(path)).data == {"a": 1, "b": 2}
+
+
+def test_file_index_trusts_only_provably_unchanged_files(tmp_path: Path) -> None:
+    """A hash is reused while size, mtime, ctime and inode match and the file settled before the index was saved."""
+    import hashlib
+    import json
+    import os
+
+    from generator.loader import FileIndex
+    path = tmp_path / "a.yaml"
+    path.write_bytes(b"client: ACME\n")
+    index_path = tmp_path / "files.json"
+    index = FileIndex(index_path)
+    assert index.digest("a.yaml", path) == hashlib.sha256(b"client: ACME\n").hexdigest()
+    index.save()
+    data = json.loads(index_path.read_text())
+    assert FileIndex(index_path).known("a.yaml", os.stat(path)) is None  # saved in the same second: racy
+    data["saved_ns"] += 5_000_000_000  # as if saved five seconds later
+    index_path.write_text(json.dumps(data))
+    assert FileIndex(index_path).known("a.yaml", os.stat(path)) == hashlib.sha256(b"client: ACME\n").hexdigest()
+    before = os.stat(path)
+    path.write_bytes(b"client: EVIL\n")  # same size, and the old times put back
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert FileIndex(index_path).known("a.yaml", os.stat(path)) is None  # ctime moved: hashed again
+    index_path.write_text("{broken")
+    assert FileIndex(index_path).entries == {}
+
+
+def test_parse_cache_rewrites_only_the_shards_that_changed(tmp_path: Path) -> None:
+    """Editing one file of many rewrites at most two shards; every other entry stays and is used."""
+    from generator.loader import DEFAULT_LIMITS, ParseCache
+    root = tmp_path
+    for i in range(40):
+        (root / f"f{i}.yaml").write_text(f"client: C{i}\nfacts: [a, b]\n", encoding="utf-8")
+    folder = root / "parsed"
+    cache = ParseCache(folder)
+    for i in range(40):
+        cache.load(root / f"f{i}.yaml", root, DEFAULT_LIMITS)
+    cache.save()
+    before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.bin")}
+    assert len(before) > 8
+    (root / "f7.yaml").write_text("client: C7 bis\nfacts: [a, b]\n", encoding="utf-8")
+    again = ParseCache(folder)
+    assert len(again.entries) == 40
+    loaded = [again.load(root / f"f{i}.yaml", root, DEFAULT_LIMITS) for i in range(40)]
+    assert loaded[7].data["client"] == "C7 bis"
+    again.save()
+    after = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.bin")}
+    assert 1 <= sum(after[name] != before.get(name) for name in after) <= 2
+    assert len(ParseCache(folder).entries) == 40  # the old version of f7 dropped, the new one kept

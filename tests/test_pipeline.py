@@ -251,3 +251,23 @@ def test_a_changed_template_invalidates_exactly_what_uses_it(scratch_project: Sc
     assert files3[f"crc/{NAME}.html"] == f"<p>{NAME}</p>\n".encode()
     assert files3[f"crc/{NAME}.docx"] == files[f"crc/{NAME}.docx"]
     assert all(inodes3[rel] == inodes2[rel] for rel in board_files)
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_still_seen(scratch_project: Scratch, run_cli, tmp_path: Path) -> None:
+    """The file index never hides an edit: same size, same modification time, different bytes."""
+    import os
+    import time
+    path = scratch_project.crc()
+    out = tmp_path / "site"
+    assert build(scratch_project, run_cli, out) == 0
+    index = scratch_project.root / ".dealdocs-cache" / "files.json"
+    data = json.loads(index.read_text())
+    data["saved_ns"] = time.time_ns() + 10_000_000_000  # every entry counts as settled
+    index.write_text(json.dumps(data))
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Brief besoins", "Brief Besoins"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    assert build(scratch_project, run_cli, out) == 0
+    assert "Brief Besoins" in docx_text(out / "crc" / f"{NAME}.docx")
