@@ -385,6 +385,7 @@ def test_board_shows_columns_wip_accounts_and_alarm(pdfs: dict[str, bytes]) -> N
     assert "WIP 5/2" in board and "WIP 2/5" in board and "WIP 0/∞" in board
     assert "⚠ WIP dépassé : Offre envoyée" in board     # proposal holds 5 cards for a limit of 2
     assert board.count("⚠ WIP DÉPASSÉ") == 2              # the column's alarm, and the legend
+    assert "Σ 140 k€" in board                            # the alarm does not hide the over column's total
     for account in ACCOUNTS + ["Urgence SA", "Bloquée SA"]:
         assert account in board
     assert "Gagnant SA" not in board or "Gagnées : 1" in board     # closed cards are summarised
@@ -394,6 +395,70 @@ def test_board_shows_columns_wip_accounts_and_alarm(pdfs: dict[str, bytes]) -> N
     assert "20/10/2025 → 31/10/2025" in board and "Au 24/10/2025" in board
     assert "28 k€ · 40 %" in board and "27/10 10:00 Démo ciblée" in board
     assert "Légende" in board
+
+
+def test_board_card_essentials_are_large(pdfs: dict[str, bytes]) -> None:
+    """From two metres: the id 11 pt, the account 12 pt, the next action 9.5 pt (its date 10 pt), the block 8 pt."""
+    runs: list[tuple[str, float]] = []                # text and font size in pt (the PDF's 0.75 scale)
+    reader(pdfs["board.pdf"]).pages[0].extract_text(
+        visitor_text=lambda t, cm, tm, font, size: runs.append((t.strip(), round(size * 0.75, 2))))
+    sizes: dict[str, float] = {}
+    for t, size in runs:
+        sizes[t] = max(size, sizes.get(t, 0.0))      # the largest of a text's runs (a text may be in the legend too)
+    assert sizes["OPP-1"] >= 11 and sizes["OPP-B"] >= 11
+    assert sizes["Alpha"] >= 12 and sizes["Bloquée SA"] >= 12
+    assert sizes["27/10 10:00"] >= 10 and sizes["Démo ciblée"] >= 9.5
+    assert sizes["BLOQUÉ 20/10 · Attente DPA juridique"] >= 8
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The four documents of the repository's sample board."""
+    return render(REPO, tmp_path_factory.mktemp("sample"))
+
+
+def test_sample_board_prints_its_cards_whole(sample: dict[str, bytes]) -> None:
+    """The repository's sample board: every active card's id, account, next action and block whole, no « … »."""
+    project = load_project(REPO, date.fromisoformat(AS_OF))
+    board = text(sample["board.pdf"])
+    assert "…" not in board
+    flat = re.sub(r"\s+", " ", re.sub(r"-\n", "-", board))
+    active = [d.card for d in project.cards if d.card.active]
+    assert len(active) > 15
+    for c in active:
+        shown = [c.id, c.account, c.next_action.what if c.next_action else None, c.blocked.cause if c.blocked else None]
+        assert [s for s in shown if s and s not in flat] == [], c.id
+    context = board_render.board_context(project.board, project.cards, date.fromisoformat(AS_OF))
+    assert len(reader(sample["board.pdf"]).pages) == len(context["board_pages"]) <= 3
+
+
+def test_sample_sheets_print_whole(sample: dict[str, bytes]) -> None:
+    """Cards, labels and banners of the sample: nothing cut, nothing said twice, no WIP on the closed column."""
+    cards, labels, banners = (text(sample[f"{n}.pdf"]) for n in ("cards", "labels", "banners"))
+    assert "…" not in cards + labels + banners
+    assert "Partenaire · Partenaire" not in cards and "Recommandation" in cards
+    flat = cards.replace("\n", " ")
+    keys = "Négociation / Closing — Champs clés : Décideurs • Objections top 3 • Concessions • Plan de signature"
+    assert keys in flat
+    assert "OPP-2025-014 Négociation" in flat and "FIXED DATE 30/10" in flat
+    assert "MICRO-RÈGLE 2 SEMAINES — PIPELINE COMMERCIAL" in labels
+    assert banners.count("∞") == 1 and "GAGNÉ/PERDU" in banners      # prospects only: the closed column has no WIP
+
+
+@pytest.mark.parametrize("language, present, absent", [
+    ("fr", ["Définition de fini (DoD)", "Prochaine étape"], ["Definition of Done", ">Next<", "Next step"]),
+    ("en", ["Definition of Done (DoD)", "Next step"], ["Définition", "Prochaine", ">Next<"]),
+])
+def test_sheets_labels_follow_the_language(tmp_path: Path, language: str, present: list[str],
+                                           absent: list[str]) -> None:
+    """Banners and block labels: French words in French (the default), English ones in English."""
+    scratch = pdf_project(Scratch(tmp_path / "repo"))
+    project = load_project(scratch.root, date.fromisoformat(AS_OF))
+    context = board_render.board_context(project.board, project.cards, date.fromisoformat(AS_OF), language)
+    renderer = board_render.BoardRenderer(None)
+    html = renderer.html("board/banners.html.j2", context) + renderer.html("board/labels.html.j2", context)
+    assert [word for word in present if word in html] == present
+    assert not [word for word in absent if word in html]
 
 
 def test_board_metadata_uses_as_of(pdfs: dict[str, bytes]) -> None:
@@ -408,7 +473,9 @@ def test_banners_one_per_column_with_wip_and_dod(pdfs: dict[str, bytes]) -> None
     for title in ("PROSPECTS", "OFFRE ENVOYÉE", "NÉGOCIATION", "GAGNÉ/PERDU", "RÈGLES DU TABLEAU"):
         assert title in banners
     assert "WIP 2" in banners.replace("\n", " ") or "WIP2" in banners.replace(" ", "")
-    assert "DEFINITION OF DONE" in banners and "Tirer seulement si WIP < limite." in banners
+    assert "DÉFINITION DE FINI (DOD)" in banners and "Tirer seulement si WIP < limite." in banners
+    assert "DEFINITION OF DONE" not in banners
+    assert banners.count("∞") == 1                  # prospects: no limit; the closed column shows no WIP at all
     assert len(reader(pdfs["banners.pdf"]).pages) == 2          # 4 columns + the rules banner, 4 per page
 
 
@@ -418,8 +485,10 @@ def test_labels_block_label_blank_labels_and_micro_rule(pdfs: dict[str, bytes]) 
     assert "Attente DPA juridique" in first and "Relance juriste" in first and "Zoé Martin" in first
     assert "20/10/2025" in first and "OPP-B" in first
     assert first.count("[BLOQUÉ]") == board_render.LABELS_PER_PAGE   # 1 filled + blank ones to fill the page
+    assert first.count("PROCHAINE\nÉTAPE") == board_render.LABELS_PER_PAGE and "NEXT" not in first
     tickets = labels.pages[-1].extract_text()
     assert "CRC envoyé sous 24 h" in tickets and "03/11/2025" in tickets
+    assert "MICRO-RÈGLE 2 SEMAINES — TABLEAU DE TEST" in tickets and "…" not in tickets
     assert "Garder" in tickets and "Ajuster" in tickets and "Jeter" in tickets
 
 
@@ -429,6 +498,8 @@ def test_cards_print_every_active_card(pdfs: dict[str, bytes]) -> None:
         assert account in cards
     assert "Gagnant SA" not in cards and "Perdant SA" not in cards
     assert "PROCHAINE ACTION & DATE" in cards and "Salon" in cards and "30/10/2025" in cards
+    assert "Offre / Chiffrage — Champs clés : Périmètre validé" in cards.replace("\n", " ")
+    assert "Salon ·" not in cards and "…" not in cards        # the class is the chip's: not repeated by the source
     assert len(reader(pdfs["cards.pdf"]).pages) == 1           # 7 active cards, 8 per page
 
 
@@ -558,7 +629,7 @@ def test_elided_text_extracts_as_an_ellipsis(scratch_project: Scratch) -> None:
 
 
 def paged_project(scratch: Scratch, n: int = 18) -> Scratch:
-    """n cards in one column: 3 pages of printable cards, 3 board pages."""
+    """n cards in one column: 3 pages of printable cards, 4 board pages."""
     scratch.write("content/board.yaml", BOARD)
     for i in range(n):
         card(scratch, f"c{i:02}.yaml", id=f"C-{i:02}", account=f"Compte {i:02}")
@@ -594,17 +665,22 @@ def test_split_pages_repeats_head_and_tail() -> None:
 
 def test_board_rows_are_packed_by_height() -> None:
     cols = [{"title": "Prospects", "expedite": []}, {"title": "Offre", "expedite": []}]
-    plain, blocked = {"id": "A", "blocked": None}, {"id": "B", "blocked": {"since": "x"}}
-    pages = board_render.board_pages(cols, [[plain, None]] * 20)
-    assert [len(p["rows"]) for p in pages] == [7, 8, 5]              # the expedite lane takes a row on page 1
+    plain = {"id": "A", "blocked": None, "fit": {"height": 30.5}}      # heights as card_fit measures them
+    blocked = {"id": "B", "blocked": {"since": "x"}, "fit": {"height": 40.0}}
+    pages = board_render.board_pages(cols, [[plain, None]] * 12)
+    assert [len(p["rows"]) for p in pages] == [4, 5, 3]              # the expedite lane takes room on page 1
     assert [p["number"] for p in pages] == [1, 2, 3] and [p["expedite"] for p in pages] == [True, False, False]
-    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, blocked]] * 14)] == [6, 6, 2]
+    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, blocked]] * 8)] == [3, 3, 2]
     cols[0]["expedite"] = [plain, plain]                                   # two expedite cards stack up
-    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, None]] * 8)] == [5, 3]
+    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, None]] * 8)] == [2, 5, 1]
     long = [{"title": "Négociation commerciale et juridique", "expedite": []}] * 6
     assert board_render._titles_wrap(long) and not board_render._titles_wrap(cols)
-    assert [len(p["rows"]) for p in board_render.board_pages(long, [[plain] * 6] * 16)] == [7, 7, 2]
-    assert board_render.board_pages(cols, []) == [{"number": 1, "expedite": True, "rows": []}]
+    assert [len(p["rows"]) for p in board_render.board_pages(long, [[plain] * 6] * 12)] == [4, 4, 4]
+    alarm = [{"title": "Prospects", "expedite": [], "over": True}, {"title": "Offre", "expedite": []}]
+    assert [len(p["rows"]) for p in board_render.board_pages(alarm, [[plain, None]] * 12)] == [4, 4, 4]
+    summary = [[{"summary": True}, plain]] + [[None, plain]] * 11          # the won/lost summary: a fixed height
+    assert [len(p["rows"]) for p in board_render.board_pages(cols[1:], summary)] == [4, 5, 3]
+    assert board_render.board_pages(cols, []) == [{"number": 1, "expedite": True, "rows": [], "free_mm": 92.2}]
 
 
 @pytest.fixture(scope="module")
@@ -636,9 +712,9 @@ def test_joined_pdfs_keep_every_page_in_order(paged: dict[str, bytes]) -> None:
         assert f"Compte {i:02}" in cards[i // board_render.CARDS_PER_PAGE]
     assert cards[2].count("COMPTE / CONTACT") == 6                      # 2 cards and 6 blank ones
     board = [page.extract_text().replace("\u00a0", " ") for page in reader(paged["board.pdf"]).pages]
-    assert len(board) == 3
+    assert len(board) == 4
     for number, page in enumerate(board, 1):
-        assert f"{number} / 3" in page and "OFFRE ENVOYÉE" in page and "WIP 18/2" in page and "Légende" in page
+        assert f"{number} / 4" in page and "OFFRE ENVOYÉE" in page and "WIP 18/2" in page and "Légende" in page
     assert "EXPEDITE" in board[0] and "EXPEDITE" not in board[1]
     assert sorted(re.findall(r"Compte \d\d", "\n".join(board))) == [f"Compte {i:02}" for i in range(18)]
     assert [len(reader(paged[n]).pages) for n in ("banners.pdf", "labels.pdf")] == [2, 2]
@@ -676,7 +752,7 @@ def test_a_changed_amount_re_renders_the_pages_that_show_it(warm: Scratch, tmp_p
     card(warm, "c17.yaml", id="C-17", account="Compte 17", amount="31000")
     rendered = counting_renders(monkeypatch)
     after = render_board(warm.root, tmp_path / "b", use_cache=True, jobs=1)
-    assert len(rendered) == 4                          # every board page (the totals changed) and its card page
+    assert len(rendered) == 5                          # every board page (the totals changed) and its card page
     assert "31 k€" in text(after["cards.pdf"]) and "31 k€" in text(after["board.pdf"])
 
 
@@ -740,8 +816,9 @@ def test_board_colons_follow_the_language(tmp_path: Path, language: str, present
 
 def test_headline_band_takes_its_room_on_every_page() -> None:
     cols = [{"title": "Prospects", "expedite": []}, {"title": "Offre", "expedite": []}]
-    plain = {"id": "A", "blocked": None}
-    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, None]] * 20, headline=True)] == [7, 7, 6]
+    plain = {"id": "A", "blocked": None, "fit": {"height": 30.5}}
+    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, None]] * 12)] == [4, 5, 3]
+    assert [len(p["rows"]) for p in board_render.board_pages(cols, [[plain, None]] * 12, headline=True)] == [4, 4, 4]
 
 
 @pytest.mark.parametrize("headline", [None, LONG_HEADLINE], ids=["plain", "headline"])
@@ -763,6 +840,11 @@ def test_every_board_page_fits_on_one_sheet(tmp_path: Path, headline: dict | Non
     assert len(reader(pdfs["board.pdf"]).pages) == len(context["board_pages"]) == 2
     words = text(pdfs["board.pdf"])
     assert all(f"Compte {i:02}" in words for i in range(21))
+    html = board_render.BoardRenderer(None).html("board/board.html.j2", context)
+    for page, part in zip(context["board_pages"], board_render.split_pages(html)):
+        # the cards take no more than the packing counted: the slack stays clear above the legend
+        assert table_room(part) == [pytest.approx(page["free_mm"] + board_render.BOARD_SLACK_MM, abs=1.0)]
+    assert board_render.BOARD_SLACK_MM >= 4.0
 
 
 @pytest.mark.parametrize("language, present, absent", [
@@ -784,3 +866,25 @@ def test_board_band_follows_the_language(tmp_path: Path, language: str, present:
     text += " " + " ".join(h["label"].upper() for h in context["headline"])  # the band's labels print uppercase (CSS)
     assert [word for word in present if word in text] == present
     assert not [word for word in absent if word in text]
+
+
+def table_room(html: str) -> list[float]:
+    """For each page of a board HTML page: the mm between the end of its table and the legend (WeasyPrint's layout)."""
+    import weasyprint
+    setup = board_render.BoardRenderer(None).setup
+    doc = weasyprint.HTML(string=html, base_url=setup.base_url).render(stylesheets=[weasyprint.CSS(string=setup.css)])
+    mm = 25.4 / 96
+    room = []
+    for page in doc.pages:
+        box = getattr(page, "_page_box", None)
+        if box is None:
+            pytest.skip("this WeasyPrint does not expose its layout")
+        stack, table = [box], None
+        while stack:
+            node = stack.pop()
+            if type(node).__name__ == "TableBox":
+                table = node
+            stack.extend(getattr(node, "children", None) or [])
+        assert table is not None
+        room.append(((box.content_box_y() + box.height) - (table.position_y + table.height)) * mm)
+    return room

@@ -110,6 +110,8 @@ def test_redline_marks_exactly_the_changed_fields(amended) -> None:
     assert not (out / "crc/CRC-2025-09-19-ACME-v1.0-redline.docx").exists()
     data = (out / "crc/CRC-2025-09-19-ACME-v1.1-redline.docx").read_bytes()
     assert revisions(data) == [
+        ("del", "1.0"), ("ins", "1.1"),                     # the version and its status, in the header table
+        ("del", "Envoyé"), ("ins", "Brouillon"),
         ("del", "1 200"), ("ins", "1 500"),
         ("del", "M. Dubois"), ("ins", "Mme Leroy"),
         ("del", "Dépendances"), ("del", "Validation de la clause pénalité par le juridique"),
@@ -173,10 +175,11 @@ def test_unchanged_content_gives_no_revision(scratch_project: Scratch, run_cli) 
     run_cli("lock", "--root", str(scratch_project.root))
     out = scratch_project.root / "out"
     assert run_cli("build", "--root", str(scratch_project.root), "--out", str(out), "--as-of", AS_OF, "-q")[0] == 0
-    assert revisions((out / "crc/CRC-2025-09-19-ACME-v1.1-redline.docx").read_bytes()) == []
+    assert revisions((out / "crc/CRC-2025-09-19-ACME-v1.1-redline.docx").read_bytes()) == [
+        ("del", "1.0"), ("ins", "1.1"), ("del", "Envoyé"), ("ins", "Brouillon")]   # the version only
 
 
-def test_sample_acme_v11_marks_only_the_corrected_date() -> None:
+def test_sample_acme_v11_marks_the_version_status_and_the_corrected_date() -> None:
     if not (REPO / "content/crc/acme/2025-09-19-decouverte-v1.1.yaml").exists():
         pytest.skip("sample content not present")
     project = load_project(REPO, date(2025, 10, 24))
@@ -184,8 +187,27 @@ def test_sample_acme_v11_marks_only_the_corrected_date() -> None:
     renderer = DocxRenderer(Path(template_set(REPO).docx), "crc.docx")
     files = redline_output(job, renderer.render(job.context), {"docx": renderer})
     changes = revisions(files["crc/CRC-2025-09-19-ACME-v1.1-redline.docx"])
-    assert changes[:2] == [("del", "23/09/2025"), ("ins", "25/09/2025")]
-    assert all(kind == "ins" for kind, _ in changes[2:])  # the client's corrected mail, added as evidence
+    assert changes[:6] == [("del", "1.0"), ("ins", "1.1"), ("del", "Corrigé"), ("ins", "Validé"),
+                           ("del", "23/09/2025"), ("ins", "25/09/2025")]
+    assert all(kind == "ins" for kind, _ in changes[6:])  # the client's corrected mail, added as evidence
+
+
+#: advance widths in em of DejaVu Sans, the widest face a reader may get for Calibri (LibreOffice without Carlito)
+WIDE_EM = {**dict.fromkeys("0123456789", 0.636), "/": 0.337, "-": 0.361}
+
+
+def test_date_columns_hold_a_changed_date(amended) -> None:
+    """A changed date reads « old new » on one line: its column holds two dates, struck and inserted, unbroken."""
+    _, out = amended
+    body = docx.Document(io.BytesIO((out / "crc/CRC-2025-09-19-ACME-v1.1-redline.docx").read_bytes())).element.body
+    cell = next(tc for tc in body.iter(q("tc")) if any(t.text == "25/09/2025" for t in tc.iter(q("t"))))
+    shown = "".join(t.text for t in cell.iter(q("delText"), q("t")))
+    assert shown == "24/09/202525/09/2025"                             # the two dates whole, in one paragraph
+    needed = sum(WIDE_EM[c] for c in shown) * 9.5 * 20 + 2 * 96       # twips: Table Text 9.5 pt, cell margins
+    assert int(cell.find(f"{q('tcPr')}/{q('tcW')}").get(q("w"))) >= needed
+    milestones = next(tbl for tbl in body.iter(q("tbl")) if "Jalon client" in "".join(
+        t.text or "" for t in tbl.iter(q("t"))))
+    assert int(milestones.findall(f"{q('tblGrid')}/{q('gridCol')}")[-1].get(q("w"))) >= needed
 
 
 def test_word_level_edit_inside_a_paragraph() -> None:
@@ -220,6 +242,8 @@ def test_libreoffice_opens_the_redline(amended, tmp_path: Path) -> None:
     from pypdf import PdfReader
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "25/09/2025" in text and "Mail de correction" in text
+    assert "24/09/202525/09/2025" in text             # the struck date and the new one side by side, neither broken
+    assert "1.01.1" in text and "EnvoyéBrouillon" in text
 
 
 EDIT_OPS = {

@@ -37,6 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "generator" / "default_templates" / "crc.docx"
 
 FONT = "Calibri"
+# Width of the date columns (deliverables, milestones): two dates side by side without a break, since a
+# redline shows a changed date as « 23/09/2025 » struck then « 25/09/2025 » with no space between them (in
+# Calibri and in DejaVu Sans, LibreOffice's stand-in for it when Carlito is missing)
+DATE_COLUMN_CM = 4.4
 NAVY = "1F4E79"        # headings, title block, table headers
 NAVY_SOFT = "BDD7EE"   # text on the title block, heading rule
 INK = "262626"         # body text
@@ -489,7 +493,8 @@ def build_document():
     # Deliverables
     tag(doc, "{%p if deliverables %}")
     para(doc, "{{ L.deliverables }}", "Heading 1")
-    t = table(doc, [7.4, 4.0, 2.8, 2.8], 4)
+    # the date column holds two dates side by side: a redline shows the old one struck beside the new one
+    t = table(doc, [6.2, 3.5, DATE_COLUMN_CM, 2.9], 4)
     header_row(t, ["{{ L.what }}", "{{ L.by }}", "{{ L.due }}", "{{ L.format }}"])
     tag_row(t, 1, "{%tr for d in deliverables %}")
     fill_row(t, 2, ["{{ d.what }}", "{{ d.by }}", "{{ d.due }}", "{{ d.format }}"])
@@ -499,7 +504,7 @@ def build_document():
     # Milestones
     tag(doc, "{%p if milestones %}")
     para(doc, "{{ L.milestones }}", "Heading 1")
-    t = table(doc, [4.4, 9.8, 2.8], 4)
+    t = table(doc, [4.3, 8.3, DATE_COLUMN_CM], 4)
     header_row(t, ["{{ L.category }}", "{{ L.milestones }}", "{{ L.date }}"])
     tag_row(t, 1, "{%tr for m in milestones %}")
     fill_row(t, 2, ["{{ m.kind_label }}", "{{ m.text }}", "{{ m.date }}"])

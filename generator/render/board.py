@@ -42,20 +42,37 @@ TICKETS_PER_PAGE = 6    # 105 × 99 mm, 2 × 3
 CARDS_PER_PAGE = 8      # 105 × 74.25 mm (A7), 2 × 4
 
 # Board page geometry in mm, in step with print.css: the generator packs the card rows into pages itself.
-BOARD_ROOM_MM = 192.0 - 29.6 - 0.3  # A4 landscape less its margins, the headers (one-line column titles), slack
+BOARD_SLACK_MM = 4.0                # a clear margin between the last row and the legend under the board
+BOARD_ROOM_MM = 192.0 - 29.6 - BOARD_SLACK_MM  # A4 landscape less its margins, the headers (one-line titles)
 BOARD_TITLE_LINE_MM = 4.7           # a column title's second line
+BOARD_ALERT_LINE_MM = 4.4           # the column heads' alert line (WIP exceeded or reached), under the Σ line
 BOARD_WIDTH_MM = 285.0              # the table's width; a column head has 3.4 mm of padding and borders
 TITLE_MM_PER_EM = 11.5 * 25.4 / 72  # column titles: DejaVu Sans Bold 11.5 pt, upper case
 TITLE_EM = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 /-'.,:&()",
                     (.774, .762, .734, .83, .683, .683, .821, .837, .372, .372, .775, .637, .995, .837, .85, .733,
                      .85, .77, .72, .682, .812, .774, 1.103, .771, .724, .725) + (.696,) * 10
                     + (.348, .365, .415, .306, .38, .38, .4, .872, .457, .457)))
-BOARD_CARD_MM = 19.4            # a card; its cell adds BOARD_ROW_PADDING_MM
-BOARD_BLOCKED_CARD_MM = 22.6
 BOARD_ROW_PADDING_MM = 0.8
 BOARD_LANE_MM = 3.9 + 0.8 + 0.5  # the expedite lane: its title, and its cell's padding and border
 BOARD_LANE_MIN_MM = 6.0
 BOARD_HEADLINE_MM = 6.5          # the throughput and forecast band under the title, when the build has metrics
+BOARD_SUMMARY_MM = 24.0          # the won/lost summary atop the closed column
+
+# A card on the board, in step with print.css (.card): as tall as the lines its text needs, read from two metres.
+CARD_FRAME_MM = 1.2 + 0.6          # padding top and bottom, 0.3 mm borders
+CARD_BLOCKED_FRAME_MM = 1.2 + 1.4  # 0.7 mm red borders
+CARD_SIDES_MM = 0.6 + 3.5 + 0.6    # borders, the class band and its gap, the right padding (the same when blocked)
+CELL_SIDES_MM = 1.0 + 0.2          # a lane cell's padding and dashed border
+CELL_OVER_SIDES_MM = 1.0 + 1.4     # a lane cell's padding and red borders, in a column over its WIP limit
+CARD_ID_MM = 4.6                   # the id line: 11 pt bold
+CARD_MONEY_MM = 4.5                # amount · probability, and the age: 10.5 pt
+CARD_BAND_PAD_MM = 0.9             # the block band's margin and padding
+#: part → (font size in pt, bold, line height in mm, most lines)
+CARD_TEXT = {"account": (12.0, True, 4.7, 2), "next": (9.5, False, 3.9, 3), "meta": (7.5, False, 3.7, 3),
+             "band": (8.0, True, 3.5, 3)}
+CARD_NEXT_DATE_PT = 10.0           # the next action's date and time, bold
+CARD_CHIP_PT = 7.0                 # chips on the meta line: bold, upper case
+CARD_CHIP_SIDES_MM = 2 * 1.1 + 2 * 0.35  # a chip's padding and borders (a space follows it)
 
 CLASS_RANK = {"expedite": 0, "fixed-date": 1, "partner": 2, "standard": 3}
 DEFAULT_CLASS_TITLES = {"standard": "Standard", "fixed-date": "Fixed Date", "expedite": "Expedite",
@@ -70,8 +87,8 @@ LABELS: dict[str, dict[str, str]] = {
         "blocked": "BLOQUÉ", "no_next": "SANS ACTION", "idle": "INACTIF",
         "purge": "À PURGER", "nego": "NÉGO", "days": "j", "age": "âge", "won": "Gagnées",
         "lost": "Perdues", "legend": "Légende", "classes": "Classes",
-        "rules": "Règles", "since": "depuis", "cause": "Cause", "next": "Next", "owner": "Resp.",
-        "column": "Colonne", "wip": "WIP", "dor": "Règles d'entrée (DoR)", "dod": "Definition of Done",
+        "rules": "Règles", "since": "depuis", "cause": "Cause", "next": "Prochaine étape", "owner": "Resp.",
+        "column": "Colonne", "wip": "WIP", "dor": "Règles d'entrée (DoR)", "dod": "Définition de fini (DoD)",
         "pull_rules": "Règles de tirage", "board_rules": "Règles du tableau",
         "problem": "Problème", "rule": "Règle testée", "indicator": "Indicateur suivi", "target": "Cible",
         "decision": "Décision (J+14)", "keep": "Garder", "adjust": "Ajuster", "drop": "Jeter",
@@ -94,8 +111,8 @@ LABELS: dict[str, dict[str, str]] = {
         "blocked": "BLOCKED", "no_next": "NO ACTION", "idle": "IDLE",
         "purge": "PURGE", "nego": "NEGO", "days": "d", "age": "age", "won": "Won",
         "lost": "Lost", "legend": "Legend", "classes": "Classes",
-        "rules": "Rules", "since": "since", "cause": "Cause", "next": "Next", "owner": "Owner",
-        "column": "Column", "wip": "WIP", "dor": "Entry rules (DoR)", "dod": "Definition of Done",
+        "rules": "Rules", "since": "since", "cause": "Cause", "next": "Next step", "owner": "Owner",
+        "column": "Column", "wip": "WIP", "dor": "Entry rules (DoR)", "dod": "Definition of Done (DoD)",
         "pull_rules": "Pull rules", "board_rules": "Board rules",
         "problem": "Problem", "rule": "Rule tested", "indicator": "Indicator", "target": "Target",
         "decision": "Decision (D+14)", "keep": "Keep", "adjust": "Adjust", "drop": "Drop",
@@ -238,7 +255,61 @@ def card_view(card: Card, board: Board, as_of: date, language: str = "fr") -> di
         "light": light,
         "blocked": _blocked_view(card, as_of, language) if blocked else None,
         "flags": [{"key": k, "text": t} for k, t in flags],
+        "chips": _board_chips(card, board, flags, light, in_col, language),
     }
+
+
+def _board_chips(card: Card, board: Board, flags: list[tuple[str, str]], light: str, in_col: Optional[int],
+                 language: str) -> list[dict[str, str]]:
+    """The chips of a card on the board: its flags, its negotiation light, its class unless standard."""
+    lab = LABELS.get(language, LABELS["fr"])
+    chips = [{"css": f"flag flag-{k}", "text": t} for k, t in flags]
+    if light and in_col is not None:
+        mark = {"green": "✔", "amber": "!"}.get(light, "✘")
+        chips.append({"css": f"light light-{light}", "text": f"{lab['nego']} {in_col}\u00a0{lab['days']} {mark}"})
+    if card.class_ != "standard":
+        title = class_titles(board).get(card.class_, card.class_)
+        if card.class_ == "fixed-date" and card.close_date:
+            title += f" {day_month(card.close_date, language)}"
+        chips.append({"css": f"cls cls-{card.class_}", "text": title})
+    return chips
+
+
+def card_width(columns: int, over: bool = False) -> float:
+    """The width in mm of a card's text on a board of `columns` columns."""
+    sides = CELL_OVER_SIDES_MM if over else CELL_SIDES_MM
+    return BOARD_WIDTH_MM / max(columns, 1) - sides - CARD_SIDES_MM
+
+
+def card_fit(view: dict[str, Any], width: float, language: str = "fr") -> dict[str, Any]:
+    """The lines each part of a board card takes in `width` mm, and the card's printed height in mm."""
+    from .textfit import text_mm, words
+    lab = LABELS.get(language, LABELS["fr"])
+    next_pt = CARD_TEXT["next"][0]
+    lines = {"account": _lines("account", words(str(view.get("account") or ""), CARD_TEXT["account"][0], True),
+                               width)}
+    dated = f"{view.get('next_date') or ''} {view.get('next_time') or ''}".split()
+    if dated:
+        pieces = [text_mm(w, CARD_NEXT_DATE_PT, True) for w in dated] + words(str(view.get("next_what") or ""), next_pt)
+    else:
+        pieces = words(str(view.get("next_what") or lab["no_next"]), next_pt, True)
+    lines["next"] = _lines("next", pieces, width)
+    chips = [text_mm(c["text"].upper(), CARD_CHIP_PT, True) + CARD_CHIP_SIDES_MM for c in view.get("chips", [])]
+    owner = words(str(view.get("owner") or ""), CARD_TEXT["meta"][0])
+    lines["meta"] = _lines("meta", chips + owner, width) if chips or owner else 0
+    blocked = view.get("blocked")
+    band = f"{lab['blocked']} {blocked.get('since', '')} · {blocked.get('cause', '')}" if blocked else ""
+    lines["band"] = _lines("band", words(band, CARD_TEXT["band"][0], True), width) if blocked else 0
+    height = (CARD_BLOCKED_FRAME_MM + CARD_BAND_PAD_MM if blocked else CARD_FRAME_MM) + CARD_ID_MM + CARD_MONEY_MM
+    height += sum(CARD_TEXT[part][2] * n for part, n in lines.items())
+    return {**lines, "height": round(height, 2)}
+
+
+def _lines(part: str, pieces: list[float], width: float) -> int:
+    """The lines a card part's pieces take, at least one, at most the part's limit."""
+    from .textfit import count_lines, space_mm
+    size, bold, _, most = CARD_TEXT[part]
+    return max(1, min(most, count_lines(pieces, space_mm(size, bold), width)))
 
 
 def _blocked_view(card: Card, as_of: date, language: str) -> dict[str, Any]:
@@ -276,7 +347,10 @@ def column_views(cards: list[Card], board: Board, as_of: date, language: str = "
     for col in board.columns:
         mine = sorted((c for c in cards if c.active and c.column == col.key), key=card_sort_key)
         n, limit = counts[col.key], col.wip_limit
+        width = card_width(len(board.columns), limit is not None and n > limit)
         views = [card_view(c, board, as_of, language) for c in mine]
+        for v in views:
+            v["fit"] = card_fit(v, width, language)
         out.append({
             "key": col.key, "title": col.title, "count": n, "limit": limit,
             "wip": f"{lab['wip']} {n}/{limit if limit is not None else lab['unlimited']}",
@@ -312,29 +386,38 @@ def _titles_wrap(columns: list[dict[str, Any]]) -> bool:
 
 
 def _card_mm(view: dict[str, Any]) -> float:
-    """The printed height of a card on the board."""
-    return BOARD_BLOCKED_CARD_MM if view.get("blocked") else BOARD_CARD_MM
+    """The printed height of a card on the board (of the won/lost summary atop the closed column)."""
+    if view.get("summary"):
+        return BOARD_SUMMARY_MM
+    fit = view.get("fit") or card_fit(view, card_width(6))
+    return float(fit["height"])
 
 
 def board_pages(columns: list[dict[str, Any]], rows: list[list[Optional[dict[str, Any]]]],
                 headline: bool = False) -> list[dict[str, Any]]:
     """The rows packed into A4 landscape pages by their printed height; the first page holds the expedite lane.
 
-    With `headline`, every page's header also holds the throughput and forecast band.
+    With `headline`, every page's header also holds the throughput and forecast band; a column over or at its
+    WIP limit adds the alert line to the column heads. `free_mm`: the height left unused above the slack.
     """
     stacked = [sum(_card_mm(v) for v in c["expedite"]) for c in columns]
+    alert = any(c.get("over") or c.get("full") for c in columns)
     full = (BOARD_ROOM_MM - (BOARD_TITLE_LINE_MM if _titles_wrap(columns) else 0.0)
-            - (BOARD_HEADLINE_MM if headline else 0.0))
+            - (BOARD_HEADLINE_MM if headline else 0.0) - (BOARD_ALERT_LINE_MM if alert else 0.0))
     room = full - BOARD_LANE_MM - max([BOARD_LANE_MIN_MM] + stacked)
     pages: list[list[list[Optional[dict[str, Any]]]]] = [[]]
+    free = []
     for row in rows:
         height = max([_card_mm(v) for v in row if v is not None] + [0.0]) + BOARD_ROW_PADDING_MM
         if pages[-1] and height > room:
             pages.append([])
+            free.append(room)
             room = full
         pages[-1].append(row)
         room -= height
-    return [{"number": i + 1, "expedite": i == 0, "rows": page} for i, page in enumerate(pages)]
+    free.append(room)
+    return [{"number": i + 1, "expedite": i == 0, "rows": page, "free_mm": round(free[i], 2)}
+            for i, page in enumerate(pages)]
 
 
 def legend(board: Board, language: str = "fr") -> dict[str, Any]:
@@ -416,9 +499,12 @@ def board_context(board: Board, docs: list[CardDoc], as_of: date, language: str 
 def _banners(board: Board, language: str) -> list[dict[str, Any]]:
     """One banner per column, then one with the board's pull rules and classes."""
     lab = LABELS.get(language, LABELS["fr"])
+    last = board.columns[-1].key if board.columns else ""
     out: list[dict[str, Any]] = [{
         "kind": "column", "title": c.title,
         "wip": str(c.wip_limit) if c.wip_limit is not None else lab["unlimited"],
+        "unlimited": c.wip_limit is None,
+        "closed": c.key == last,  # won and lost cards: no WIP to show
         "hint": lab["pull_hint"] if c.wip_limit is not None else lab["no_limit"],
         "dor": list(c.definition_of_ready), "dod": list(c.definition_of_done),
     } for c in board.columns]

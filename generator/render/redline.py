@@ -7,7 +7,8 @@ runtime on every build machine and CI runner, runs as a subprocess per document 
 *documents*, so everything that differs between two renders (version number, status, dates of
 sending, score) would show up as revisions beside the real edits. We already hold both versions
 as data, so we render the previous version's content with this version's bookkeeping (name,
-version, status, score…, see `diff.BOOKKEEPING`) through the same Word template, then align the
+sending, score…, see `diff.BOOKKEEPING`; the version and its status excepted, which the reader
+should see change) through the same Word template, then align the
 two bodies (paragraphs, tables, rows, cells) and mark word-level differences inside each changed
 paragraph. Result: revisions exactly where a field changed (`23/09/2025` → `25/09/2025`, one
 deliverable row added), any user template works, no extra dependency, deterministic bytes.
@@ -61,11 +62,16 @@ def redline_output(job: Any, docx_bytes: bytes, renderers: dict[str, Any]) -> di
                                                    revision_date(job.context, job.previous))}
 
 
+#: Bookkeeping the redline marks all the same when it changed: the version and its status, which the document
+#: shows in its header table (the reader sees 1.0 → 1.1 and Envoyé → Validé as tracked changes).
+MARKED_BOOKKEEPING = ("version", "status", "status_label")
+
+
 def previous_view(previous: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
-    """The previous version's content under this version's bookkeeping (name, version, status…)."""
+    """The previous version's content, version and status under this version's other bookkeeping (name, score…)."""
     merged = dict(previous)
     for key in BOOKKEEPING:
-        if key in current:
+        if key in current and key not in MARKED_BOOKKEEPING:
             merged[key] = current[key]
     return merged
 
