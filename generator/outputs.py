@@ -247,7 +247,8 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     """
     from .pages import Extras
     from .site import extras_in, write_register, write_site
-    contexts = crc_contexts(project)  # one view model per CRC, shared by the documents and the site
+    with measure("view models"):
+        contexts = crc_contexts(project)  # one view model per CRC, shared by the documents and the site
     with Workers(worker_count(jobs)) as workers:
         documents = start_documents(project, writer, workers, progress, use_cache, contexts)
         metrics = None

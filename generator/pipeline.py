@@ -336,7 +336,9 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
     from .loader import FileIndex
     out = out.absolute()
     files = FileIndex(root / ".dealdocs-cache" / "files.json") if use_cache else None
-    fingerprint = input_fingerprint(root, as_of, strict, files) if use_cache else ""
+    from .timing import measure
+    with measure("input fingerprint"):
+        fingerprint = input_fingerprint(root, as_of, strict, files) if use_cache else ""
     previous = _up_to_date(root, out, fingerprint) if use_cache else None
     if previous is not None:
         log.info("%s is up to date", out)
@@ -362,11 +364,11 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
                 if result.failed(strict):
                     shutil.rmtree(staging, ignore_errors=True)
                     return result
-                from .timing import measure
                 with measure("index+manifest"):
                     write_manifest(writer)
                 result.written = writer.count
-                _swap(staging, out)
+                with measure("swap"):
+                    _swap(staging, out)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
