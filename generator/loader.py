@@ -428,10 +428,10 @@ class FileIndex:
             return entry[4]
         return None
 
-    def digest(self, key: str, path: Path) -> str:
-        """The sha256 of a file's bytes: from the index when its stat is unchanged, else read and recorded."""
+    def digest(self, key: str, path: Path, info: Optional[os.stat_result] = None) -> str:
+        """The sha256 of a file's bytes: from the index when its stat (given, or taken) is unchanged, else read."""
         import hashlib
-        info = os.stat(path)
+        info = info if info is not None else os.stat(path)
         known = self.known(key, info)
         if known is not None:
             return known

@@ -278,24 +278,57 @@ def input_fingerprint(root: Path, as_of: date, strict: bool, files: Optional["Fi
     """
     from . import __version__
     digest = hashlib.sha256(f"{__version__}|{as_of.isoformat()}|{strict}".encode())
-    paths = [p for folder in ("content", "templates") if (root / folder).is_dir()
-             for p in (root / folder).rglob("*") if p.is_file()]
-    paths += [p for p in (root / "mkdocs.yml", root / "crc.lock") if p.is_file()]
     home = root.resolve()
-    for path in sorted(paths):
-        rel = path.relative_to(root).as_posix()
-        inside = path.resolve().is_relative_to(home)  # a link out of the repository is refused, never read
-        if not inside:
+    for rel, path, info, top_inside in _input_files(root, home):
+        linked = stat.S_ISLNK(info.st_mode)
+        inside = Path(path).resolve().is_relative_to(home) if linked else top_inside
+        if not inside:  # a link out of the repository is refused, never read
             data = b"outside"
         elif files is not None:
-            data = files.digest(rel, path).encode()
+            data = files.digest(rel, Path(path), os.stat(path) if linked else info).encode()
         else:
-            data = hashlib.sha256(path.read_bytes()).hexdigest().encode()
+            data = hashlib.sha256(Path(path).read_bytes()).hexdigest().encode()
         digest.update(rel.encode() + b"\0" + data)
     package = Path(__file__).parent
-    for path in sorted(p for folder in ("default_templates", "defaults") for p in (package / folder).rglob("*") if p.is_file()):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    for item in sorted(p for folder in ("default_templates", "defaults") for p in (package / folder).rglob("*") if p.is_file()):
+        digest.update(item.relative_to(package).as_posix().encode() + b"\0" + hashlib.sha256(item.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def _input_files(root: Path, home: Path) -> list[tuple[str, str, os.stat_result, bool]]:
+    """Every file a build reads, by relative path: (rel, path, lstat, whether its folder is inside home).
+
+    A file that is a link is kept for the caller to resolve; a folder that is a link is followed once
+    (its real path), and counted as outside when it leads out of the repository.
+    """
+    found: list[tuple[str, str, os.stat_result, bool]] = []
+    seen: set[str] = set()
+    for folder in ("content", "templates"):
+        top = root / folder
+        if top.is_dir():
+            _scan(str(top), folder, home, top.resolve().is_relative_to(home), found, seen)
+    for name in ("mkdocs.yml", "crc.lock"):
+        path = root / name
+        if path.is_file():
+            found.append((name, str(path), os.lstat(path), True))
+    return sorted(found, key=lambda item: item[0])
+
+
+def _scan(folder: str, rel: str, home: Path, inside: bool, found: list, seen: set[str]) -> None:
+    """Add the files under folder (one lstat each, from the directory listing)."""
+    real = os.path.realpath(folder)
+    if real in seen:
+        return  # a loop of links
+    seen.add(real)
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            child = f"{rel}/{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                _scan(entry.path, child, home, inside, found, seen)
+            elif entry.is_symlink() and os.path.isdir(entry.path):
+                _scan(entry.path, child, home, inside and Path(entry.path).resolve().is_relative_to(home), found, seen)
+            elif entry.is_file(follow_symlinks=False) or (entry.is_symlink() and os.path.isfile(entry.path)):
+                found.append((child, entry.path, entry.stat(follow_symlinks=False), inside))
 
 
 def _stamp_path(root: Path) -> Path:
