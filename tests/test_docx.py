@@ -74,3 +74,16 @@ def test_unknown_variable_is_reported(tmp_path: Path) -> None:
     with pytest.raises(RenderError) as exc:
         DocxRenderer(path, "templates/crc.docx").render(context())
     assert "unknown variable" in exc.value.message
+
+
+def test_word_file_for_the_client_leaves_out_the_internal_crm_figures() -> None:
+    """Stage, win probability and amount stay internal: the HTML report shows them, the Word file does not."""
+    from generator.render.html import HtmlRenderer
+    ctx = context()
+    document = docx.Document(io.BytesIO(DocxRenderer(DEFAULTS / "crc.docx", "crc.docx").render(ctx)))
+    text = "\n".join([p.text for p in document.paragraphs]
+                     + [c.text for t in document.tables for r in t.rows for c in r.cells])
+    amount, probability = ctx["crm"]["amount"], ctx["crm"]["probability"]  # "28 000 €", "40 %"
+    assert amount not in text and probability not in text and "Score" in text
+    html = HtmlRenderer(None, "crc.html.j2").render(ctx).decode("utf-8")
+    assert amount in html and probability in html

@@ -521,14 +521,8 @@ def build_document():
     tag_row(t, 3, "{%tr endfor %}")
     tag(doc, "{%p endif %}")
 
-    # CRM line
-    tag(doc, "{%p if crm %}")
-    para(doc, "{{ L.crm }}", "Heading 1")
-    t = table(doc, [4.25, 4.25, 4.25, 4.25], 2)
-    header_row(t, ["{{ L.stage }}", "{{ L.probability }}", "{{ L.amount }}", "{{ L.close_date }}"])
-    fill_row(t, 1, ["{{ crm.stage or L.none }}", "{{ crm.probability or L.none }}",
-                    "{{ crm.amount or L.none }}", "{{ crm.close_date or L.none }}"])
-    tag(doc, "{%p endif %}")
+    # No CRM line here: stage, win probability and amount are internal (the HTML report and the site
+    # show them); the Word file goes to the client.
 
     # Quality score
     para(doc, "{{ L.score }} — {{ score.total }}/{{ score.max }}", "Heading 1")
