@@ -271,3 +271,29 @@ def test_an_edit_that_keeps_size_and_mtime_is_still_seen(scratch_project: Scratc
     assert path.stat().st_size == before.st_size
     assert build(scratch_project, run_cli, out) == 0
     assert "Brief Besoins" in docx_text(out / "crc" / f"{NAME}.docx")
+
+
+def test_board_is_not_rebuilt_when_only_a_crc_changed(scratch_project: Scratch, run_cli, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same cards, board, date and templates: the board PDFs come back without building their view model."""
+    import generator.render.board as board_render
+    path = scratch_project.crc()
+    out = tmp_path / "site"
+    assert build(scratch_project, run_cli, out) == 0
+    before = {rel: data for rel, data in tree(out).items() if rel.startswith("board/")}
+    assert before
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the board's view model was built again")
+    monkeypatch.setattr(board_render, "board_context", refuse)
+    path.write_text(path.read_text(encoding="utf-8").replace("Brief besoins", "Brief des besoins"), encoding="utf-8")
+    assert build(scratch_project, run_cli, out) == 0
+    assert {rel: data for rel, data in tree(out).items() if rel.startswith("board/")} == before
+    monkeypatch.undo()
+    cache = scratch_project.root / ".dealdocs-cache" / "docs"
+    for entry in cache.rglob("*.bin"):
+        if b"documents.json" in entry.read_bytes()[:400]:
+            entry.write_bytes(b"garbage")  # a broken index entry: the board is built again, the same
+    path.write_text(path.read_text(encoding="utf-8").replace("Brief des besoins", "Brief besoins"), encoding="utf-8")
+    assert build(scratch_project, run_cli, out) == 0
+    assert {rel: data for rel, data in tree(out).items() if rel.startswith("board/")} == before

@@ -826,9 +826,12 @@ def start_board(project: Any, as_of: date, writer: Any, workers: Any, only: Opti
     except RenderError as exc:
         failed = [Finding(exc.template, exc.line, ERROR, "", exc.message)]
         return lambda: failed
-    context = board_context(project.board, project.cards, as_of, project.settings.language, headline)
     cache = Cache(project.root, enabled=use_cache)
     fingerprint = templates_fingerprint(project.root) if use_cache else ""
+    by_inputs = inputs_key(project, as_of, headline, fingerprint, wanted) if use_cache else ""
+    if use_cache and _write_unchanged(cache, by_inputs, writer):
+        return list  # same cards, board, date, headline and templates: the documents of last time
+    context = board_context(project.board, project.cards, as_of, project.settings.language, headline)
     findings: list[Finding] = []
     missing: list[_Document] = []
     pages: dict[str, str] = {}  # page key → HTML
@@ -853,7 +856,42 @@ def start_board(project: Any, as_of: date, writer: Any, workers: Any, only: Opti
             cache.put(keys[0], {out: data})
         writer.write(out, data)
     finish = _submit_missing(missing, pages, renderer, cache, writer, workers)
-    return lambda: findings + finish()
+    view_keys = {out: cache_key(name, context, fingerprint) for out, name in DOCUMENTS.items() if out in wanted}
+
+    def done() -> list[Finding]:
+        found = findings + finish()
+        if use_cache and not found:
+            cache.put(by_inputs, {"documents.json": json.dumps(view_keys, sort_keys=True).encode()})
+        return found
+    return done
+
+
+def inputs_key(project: Any, as_of: date, headline: Optional[dict[str, Any]], fingerprint: str,
+               wanted: set[str]) -> str:
+    """A key over everything the board documents are made from, computed without building their view model."""
+    digest = hashlib.sha256(f"board-inputs|{fingerprint}|{as_of.isoformat()}|{project.settings.language}|".encode())
+    digest.update(json.dumps([sorted(wanted), headline], sort_keys=True, default=str).encode())
+    digest.update(project.board.model_dump_json().encode())
+    for doc in sorted(project.cards, key=lambda d: (d.card.id, d.source.path)):
+        digest.update(b"\0" + doc.source.path.encode() + b"\0" + doc.card.model_dump_json().encode())
+    return digest.hexdigest()
+
+
+def _write_unchanged(cache: Any, by_inputs: str, writer: Any) -> bool:
+    """Write the documents made last time from the same inputs, if the cache still has them all."""
+    index = _cached(cache, by_inputs, "documents.json")
+    try:
+        view_keys = json.loads(index) if index else None
+    except ValueError:
+        return False
+    if not isinstance(view_keys, dict) or not view_keys:
+        return False
+    documents = {out: _cached(cache, key, out) for out, key in sorted(view_keys.items()) if isinstance(key, str)}
+    if len(documents) != len(view_keys) or any(data is None for data in documents.values()):
+        return False
+    for out, data in documents.items():
+        writer.write(out, data)
+    return True
 
 
 def _cached(cache: Any, key: str, name: str) -> Optional[bytes]:
