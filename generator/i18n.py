@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Optional
 
 from babel.dates import format_date as _format_date
@@ -789,6 +790,12 @@ def long_date(value: Optional[date], language: str = "fr") -> str:
     """`19 septembre 2025` / `19 September 2025`."""
     if value is None:
         return ""
+    return _long_date(value if type(value) is date else date(value.year, value.month, value.day), language)
+
+
+@lru_cache(maxsize=8192)
+def _long_date(value: date, language: str) -> str:
+    """Babel's formatting, once per day and language (a build formats the same days thousands of times)."""
     return _format_date(value, "d MMMM y", locale=language)
 
 
