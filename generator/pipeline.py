@@ -48,9 +48,33 @@ class BuildError(Exception):
     """A build that could not write its output (lock held, disk full, unwritable)."""
 
 
-def check(root: Path, as_of: date) -> Result:
-    """Load and validate everything; write nothing."""
-    project = load_project(root, as_of)
+def check(root: Path, as_of: date, use_cache: bool = True) -> Result:
+    """Load and validate everything; write no output (only the cache, unless use_cache is false).
+
+    When nothing that check reads changed since the last check with the same date, its findings
+    are given again without loading anything (the inputs' fingerprint decides, as for a build).
+    """
+    if not use_cache:
+        project = load_project(root, as_of, use_cache=False)
+        return Result(project, list(project.findings))
+    from .loader import FileIndex
+    files = FileIndex(root / ".dealdocs-cache" / "files.json")
+    fingerprint = input_fingerprint(root, as_of, False, files)
+    stamp = root / ".dealdocs-cache" / "last-check.json"
+    try:
+        data = json.loads(stamp.read_text(encoding="utf-8"))
+        if data["fingerprint"] == fingerprint:
+            files.save()
+            return Result(None, [Finding(**f) for f in data["findings"]], up_to_date=True)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    project = load_project(root, as_of, files=files)
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(json.dumps({"fingerprint": fingerprint, "findings": [f.as_dict() for f in project.findings]}),
+                         encoding="utf-8")
+    except OSError:
+        pass
     return Result(project, list(project.findings))
 
 

@@ -297,3 +297,18 @@ def test_board_is_not_rebuilt_when_only_a_crc_changed(scratch_project: Scratch, 
     path.write_text(path.read_text(encoding="utf-8").replace("Brief des besoins", "Brief besoins"), encoding="utf-8")
     assert build(scratch_project, run_cli, out) == 0
     assert {rel: data for rel, data in tree(out).items() if rel.startswith("board/")} == before
+
+
+def test_check_again_gives_the_same_findings_and_no_cache_writes_nothing(scratch_project: Scratch, run_cli) -> None:
+    """An unchanged repository is checked from the last findings; an edit is checked anew."""
+    path = scratch_project.crc(replace={"Brief besoins": "À COMPLÉTER"})
+    args = ("check", "--root", str(scratch_project.root), "--as-of", AS_OF, "--format", "json")
+    first = run_cli(*args)
+    assert first[0] == 0 and json.loads(first[1])
+    assert run_cli(*args)[:2] == first[:2]
+    path.write_text(path.read_text(encoding="utf-8").replace("À COMPLÉTER", "Brief besoins"), encoding="utf-8")
+    code, out, _ = run_cli(*args)
+    assert code == 0 and json.loads(out) != json.loads(first[1])
+    shutil.rmtree(scratch_project.root / ".dealdocs-cache")
+    assert run_cli(*args, "--no-cache")[:2] == (code, out)
+    assert not (scratch_project.root / ".dealdocs-cache").exists()
