@@ -83,8 +83,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="warnings are errors")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--as-of", type=parse_date, help="today's date for ages and overdue steps")
-    p.add_argument("--no-cache", action="store_true",
-                   help="ignore .dealdocs-cache/ and write nothing at all (the cache only speeds up the next check)")
 
     p = command("build", "check, then generate every output")
     p.add_argument("--out", type=Path, help="output directory (default: site/ in the root)")
@@ -159,7 +157,7 @@ def _summary(findings: Sequence[Finding]) -> str:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .pipeline import check
-    result = check(args.root, args.as_of or default_as_of(args.root), use_cache=not args.no_cache)
+    result = check(args.root, args.as_of or default_as_of(args.root))
     print_findings(result.findings, args.format)
     if args.format == "text" and not args.quiet:
         print(_summary(result.findings), file=sys.stderr)

@@ -679,6 +679,7 @@ def test_planted_parse_cache_never_runs_code(scratch_project: Scratch, run_cli, 
     for magic in (b"DDP1", b"DDP2", b"DDP3"):
         for shard in "0123456789abcdef":
             (shards / f"{shard}.bin").write_bytes(_seal(magic, pickle.dumps({f"{shard}x": Payload()})))
+        _forget_last_check(scratch_project)
         code, findings = check(run_cli, scratch_project)
         assert (code, findings) == (0, []) and not marker.exists()
 
@@ -691,7 +692,13 @@ def test_parse_cache_refuses_values_the_loader_would_refuse(scratch_project: Scr
     for data, _ in entries.values():
         data["facts"] = ["pasted\x07 from a terminal"]  # would give a '1 facts' warning if used
     cache.write_bytes(_seal(b"DDP3", pickle.dumps(entries)))
+    _forget_last_check(scratch_project)
     assert check(run_cli, scratch_project) == (0, [])
+
+
+def _forget_last_check(scratch: Scratch) -> None:
+    """Make the next check load the files again (else it repeats the last findings of unchanged input)."""
+    (scratch.root / ".dealdocs-cache" / "last-check.json").unlink(missing_ok=True)
 
 
 def _parse_shards(scratch: Scratch) -> list[Path]:
@@ -722,6 +729,7 @@ def test_parse_cache_refuses_shapes_the_loader_never_makes(scratch_project: Scra
         elif poison == "int key":
             data[1] = "x"
     cache.write_bytes(_seal(b"DDP3", pickle.dumps(entries)))
+    _forget_last_check(scratch_project)
     code, findings = check(run_cli, scratch_project)
     if poison == "none":  # the control: a well-formed entry is used, so the emptied facts are reported
         assert code == 1 and any(f["field"] == "date" for f in findings)
