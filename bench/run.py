@@ -57,6 +57,9 @@ def scenarios(repo: Path, as_of: str, out: Path) -> dict[str, dict]:
     shutil.rmtree(out, ignore_errors=True)
     results["check (cold)"] = run(["check", *root, "--as-of", as_of, "--quiet"], repo, env)
     results["check (warm)"] = run(["check", *root, "--as-of", as_of, "--quiet"], repo, env)
+    touched = sorted((repo / "content" / "crc").rglob("*.yaml"))[-1]
+    touched.write_text(touched.read_text(encoding="utf-8") + "# relu\n", encoding="utf-8")
+    results["check (warm, one CRC edited)"] = run(["check", *root, "--as-of", as_of, "--quiet"], repo, env)
     build = ["build", *root, "--out", str(out), "--as-of", as_of, "--quiet"]
     shutil.rmtree(cache, ignore_errors=True)
     results["build (cold)"] = run(build, repo, env)

@@ -16,7 +16,8 @@ def test_benchmark_small(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert set(report["results"]) == {"check (cold)", "check (warm)", "build (cold)", "rebuild (no-op)",
+    assert set(report["results"]) == {"check (cold)", "check (warm)", "check (warm, one CRC edited)",
+                                      "build (cold)", "rebuild (no-op)",
                                       "rebuild (one CRC edited)", "rebuild (one card edited)",
                                       "rebuild (one KB page edited)"}
     for name, result in report["results"].items():
