@@ -249,7 +249,7 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     from .site import extras_in, write_register, write_site
     with measure("view models"):
         contexts = crc_contexts(project)  # one view model per CRC, shared by the documents and the site
-    with Workers(worker_count(jobs)) as workers:
+    with Workers(worker_count(jobs), threshold=1) as workers:  # even one document renders beside the site
         documents = start_documents(project, writer, workers, progress, use_cache, contexts)
         metrics = None
         if project.board is not None:
