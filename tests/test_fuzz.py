@@ -422,6 +422,7 @@ TEXT_FIELDS = [("client",), ("subject",), ("objective",), ("facts", 0), ("facts"
                ("participants", "client", 0, "role"), ("participants", "vendor", 0, "name"),
                ("deliverables", 0, "what"), ("deliverables", 0, "format"), ("milestones", 0, "text"),
                ("attachments", 0, "title"), ("attachments", 0, "ref"), ("keywords", 0), ("crm", "stage")]
+INTERNAL_FIELDS = {("crm", "stage")}  # shown in the HTML report and the site, not in the Word file
 
 
 def docx_text(data: bytes) -> str:
@@ -459,9 +460,10 @@ def test_hostile_text_is_refused_or_rendered_safely(edits: list[tuple[tuple, str
         text = docx_text(docs[0].read_bytes())
         html = docs[0].with_suffix(".html").read_text(encoding="utf-8")
         assert "<script>alert" not in html and "<img src=x" not in html
-        for value in {_get(record, path).strip() for path, _ in edits}:
+        for path, value in {(path, _get(record, path).strip()) for path, _ in edits}:
             if value and not re.search(r"\s\s|[\n\r\t]", value):
-                assert value in text, (value, "docx")
+                if path not in INTERNAL_FIELDS:  # the client's Word file leaves out the CRM figures
+                    assert value in text, (value, "docx")
                 assert str(markupsafe.escape(value)) in html, (value, "html")
         STATS["built with hostile text"] += 1
     finally:
