@@ -80,12 +80,13 @@ def title_text(value: str) -> str:
     return html.escape(" ".join(value.split()), quote=True)
 
 
-def front_matter(title: str, **meta: Any) -> str:
+def front_matter(title: Optional[str], **meta: Any) -> str:
     """YAML front matter, every text HTML-escaped (themes insert title, tags and description verbatim).
 
-    JSON scalars are valid YAML, so no YAML quoting rule can be broken by a record.
+    JSON scalars are valid YAML, so no YAML quoting rule can be broken by a record. Without a title,
+    the page's first heading names it (the home page: the browser tab then shows the site name once).
     """
-    lines = ["---", f"title: {json.dumps(title_text(title), ensure_ascii=False)}"]
+    lines = ["---"] + ([f"title: {json.dumps(title_text(title), ensure_ascii=False)}"] if title is not None else [])
     for key, value in meta.items():
         if value:
             safe = [title_text(v) for v in value] if isinstance(value, list) else title_text(str(value))
@@ -522,7 +523,7 @@ def home_page(site: Site) -> str:
     lead = t["lead"].format(date=site.long(site.as_of), versions=site.count(len(site.entries), "crc_version_forms"),
                             active=site.count(active, "active_forms"),
                             pipeline=attr(site.money(weighted_pipeline(site)) or site.money(0)))
-    parts = [front_matter(proj.settings.site_name, hide=["navigation", "toc"]),
+    parts = [front_matter(None, hide=["navigation", "toc"]),
              f"# {md(proj.settings.site_name)}\n",
              f'<p class="dd-lead">{lead}</p>\n',
              home_tiles(site),

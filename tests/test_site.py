@@ -233,6 +233,8 @@ def test_home_shows_exemplary_and_attention(site: tuple[Path, list]) -> None:
     assert re.search(r"CRC sous 8/10 \(1\)", text) and LOW in text
     for target in ("registre.html", "pilotage/tableau.html", "pilotage/indicateurs.html"):
         assert f'href="{target}"' in (out / "index.html").read_text(encoding="utf-8")
+    titles = re.findall(r"<title>([^<]*)</title>", (out / "index.html").read_text(encoding="utf-8"))
+    assert len(titles) == 1 and " - " not in titles[0]  # the browser tab names the site once
 
 
 def test_opportunity_page_lists_versions_card_and_step(site: tuple[Path, list]) -> None:
