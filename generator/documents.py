@@ -4,12 +4,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from . import __version__
+from .cachefile import store
 from .render import RenderError
 from .templates import display_path, file_hash, template_path
 from .workers import Batch, Workers
@@ -149,14 +149,7 @@ class Cache:
         """Store files under key (best effort: a cache that cannot be written is skipped)."""
         if not self.enabled:
             return
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(_encode(files))
-            os.replace(tmp, path)
-        except OSError as exc:
-            log.info("cache not written: %s", exc)
+        store(self._path(key), _encode(files))
 
 
 def _encode(files: dict[str, bytes]) -> bytes:

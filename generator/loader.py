@@ -14,6 +14,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
+from .cachefile import store
 from .models import ERROR, Finding
 
 try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is absent
@@ -460,14 +461,8 @@ class FileIndex:
             return
         body = json.dumps({"version": self.VERSION, "saved_ns": time.time_ns(), "files": self.entries},
                           separators=(",", ":")).encode()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(body)
-            os.replace(tmp, self.path)
+        if store(self.path, body):
             self.dirty = False
-        except OSError:
-            pass
 
 
 _NO_KEY = object()
@@ -567,13 +562,7 @@ class ParseCache:
         for shard in sorted(stale & set(self.SHARDS)):
             kept = {k: v for k, v in self.entries.items() if k[0] == shard and k in self.used}
             body = pickle.dumps(kept, protocol=5)
-            try:
-                self.path.mkdir(parents=True, exist_ok=True)
-                target = self.path / f"{shard}.bin"
-                tmp = target.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(self.MAGIC + hashlib.sha256(body).digest() + body)
-                os.replace(tmp, target)
-            except OSError:
+            if not store(self.path / f"{shard}.bin", self.MAGIC + hashlib.sha256(body).digest() + body):
                 return  # a cache that cannot be written is skipped
         self.stale = set()
 

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any, Callable, Optional
 
 from . import custody, diff
+from .cachefile import store
 from .context import crc_context
 from .i18n import labels, long_date
 from .models import ERROR, CrcDoc, Finding
@@ -169,7 +170,7 @@ class DocumentState:
         hashes, sizes = self.writer.hashes, self.writer.sizes
         jobs = {name: [keys[name], [[rel, hashes[rel], sizes[rel]] for rel in rels if rel in hashes]]
                 for name, rels in sorted(self.written.items()) if name in keys}
-        _store(self.path, json.dumps({"version": self.VERSION, "jobs": jobs}, separators=(",", ":")).encode())
+        store(self.path, json.dumps({"version": self.VERSION, "jobs": jobs}, separators=(",", ":")).encode())
 
 
 def docx_hashes(project: Project, writer: Writer) -> dict[str, str]:
@@ -221,20 +222,8 @@ def cached_metrics(project: Project, as_of: date, use_cache: bool,
             pass
     metrics = compute(project, as_of)
     if use_cache:
-        _store(path, json.dumps(metrics, ensure_ascii=False).encode("utf-8"))
+        store(path, json.dumps(metrics, ensure_ascii=False).encode("utf-8"))
     return metrics
-
-
-def _store(path: Any, data: bytes) -> None:
-    """Write a cache file atomically (best effort: a cache that cannot be written is skipped)."""
-    import os
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.info("cache not written: %s", exc)
 
 
 def generate(project: Project, as_of: date, writer: Writer, progress: Optional[Progress] = None,

@@ -33,6 +33,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Iterator, Optional
 
+from .cachefile import store
 from .models import ERROR, WARNING, Finding
 from .pages import REGISTER_DATA, Extras, SitePages, site_pages
 from .templates import DEFAULTS, display_path, template_path
@@ -274,15 +275,8 @@ class PageStore:
     def put(self, key: str, entry: CachedPage) -> None:
         """Store entry under key, atomically."""
         self.used.add(key)
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(entry.encode(key))
-            os.replace(tmp, path)
+        if store(self._path(key), entry.encode(key)):
             self.stored += 1
-        except OSError as exc:
-            log.info("site cache not written: %s", exc)
 
     def prune(self) -> None:
         """Delete the entries this build neither used nor wrote (older versions of pages)."""
