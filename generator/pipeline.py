@@ -61,20 +61,12 @@ def check(root: Path, as_of: date, use_cache: bool = True) -> Result:
     files = FileIndex(root / ".dealdocs-cache" / "files.json")
     fingerprint = input_fingerprint(root, as_of, False, files)
     stamp = root / ".dealdocs-cache" / "last-check.json"
-    try:
-        data = json.loads(stamp.read_text(encoding="utf-8"))
-        if data["fingerprint"] == fingerprint:
-            files.save()
-            return Result(None, [Finding(**f) for f in data["findings"]], up_to_date=True)
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    previous = _stamped_findings(stamp, fingerprint)
+    if previous is not None:
+        files.save()
+        return Result(None, previous, up_to_date=True)
     project = load_project(root, as_of, files=files)
-    try:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(json.dumps({"fingerprint": fingerprint, "findings": [f.as_dict() for f in project.findings]}),
-                         encoding="utf-8")
-    except OSError:
-        pass
+    _stamp_findings(stamp, fingerprint, project.findings)
     return Result(project, list(project.findings))
 
 
@@ -359,41 +351,54 @@ def _stamp_path(root: Path) -> Path:
     return root / ".dealdocs-cache" / "last-build.json"
 
 
-def _up_to_date(root: Path, out: Path, fingerprint: str) -> Optional[list[Finding]]:
-    """The previous build's findings when its inputs and output are unchanged, else None."""
+def _stamped_findings(path: Path, fingerprint: str, **expected: str) -> Optional[list[Finding]]:
+    """The findings recorded in a stamp for these inputs (and these other facts), else None."""
     try:
-        stamp = json.loads(_stamp_path(root).read_text(encoding="utf-8"))
-        manifest = (out / "manifest.json").read_bytes()
-        if stamp["fingerprint"] != fingerprint or stamp["out"] != str(out) or stamp["manifest"] != sha256(manifest):
-            return None
-        files = json.loads(manifest)
-        if not all((out / rel).is_file() for rel in files):
+        stamp = json.loads(path.read_text(encoding="utf-8"))
+        if stamp["fingerprint"] != fingerprint or any(stamp[k] != v for k, v in expected.items()):
             return None
         return [Finding(**f) for f in stamp["findings"]]
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
+def _stamp_findings(path: Path, fingerprint: str, findings: list[Finding], **facts: str) -> None:
+    """Record the findings of these inputs (best effort)."""
+    from .cachefile import store
+    store(path, json.dumps({"fingerprint": fingerprint, **facts,
+                            "findings": [f.as_dict() for f in findings]}).encode("utf-8"))
+
+
+def _up_to_date(root: Path, out: Path, fingerprint: str) -> Optional[list[Finding]]:
+    """The previous build's findings when its inputs and output are unchanged, else None."""
+    try:
+        manifest = (out / "manifest.json").read_bytes()
+        files = json.loads(manifest)
+    except (OSError, ValueError):
+        return None
+    findings = _stamped_findings(_stamp_path(root), fingerprint, out=str(out), manifest=sha256(manifest))
+    if findings is None or not isinstance(files, dict) or not all((out / rel).is_file() for rel in files):
+        return None
+    return findings
+
+
 def _write_stamp(root: Path, out: Path, fingerprint: str, findings: list[Finding]) -> None:
     try:
         manifest = (out / "manifest.json").read_bytes()
-        path = _stamp_path(root)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"fingerprint": fingerprint, "out": str(out), "manifest": sha256(manifest),
-                                    "findings": [f.as_dict() for f in findings]}), encoding="utf-8")
     except OSError:
-        pass
+        return
+    _stamp_findings(_stamp_path(root), fingerprint, findings, out=str(out), manifest=sha256(manifest))
 
 
 def build(root: Path, out: Path, as_of: date, strict: bool = False,
           progress: Optional[Progress] = None, jobs: Optional[int] = None, use_cache: bool = True) -> Result:
     """Check, then generate every output into out, atomically."""
     from . import outputs
-
     from .loader import FileIndex
+    from .timing import measure
+
     out = out.absolute()
     files = FileIndex(root / ".dealdocs-cache" / "files.json") if use_cache else None
-    from .timing import measure
     with measure("input fingerprint"):
         fingerprint = input_fingerprint(root, as_of, strict, files) if use_cache else ""
     previous = _up_to_date(root, out, fingerprint) if use_cache else None
