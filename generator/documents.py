@@ -10,6 +10,7 @@ from typing import Any, Callable, Optional
 
 from . import __version__
 from .cachefile import store
+from .naming import safe_rel
 from .render import RenderError
 from .templates import display_path, file_hash, template_path
 from .workers import Batch, Workers
@@ -135,7 +136,7 @@ class Cache:
             self.misses += 1
             return None
         files = _decode(blob)
-        if files is not None and not all(_safe_rel(rel) for rel in files):
+        if files is not None and not all(safe_rel(rel) for rel in files):
             files = None  # an entry naming files outside the output is not ours
         if files is None:
             log.warning("ignoring a corrupted cache entry %s", path.name)
@@ -229,9 +230,3 @@ def render_documents(jobs: list[Job], templates: TemplateSet, cache: Cache, work
         if progress:
             progress("documents Word/HTML", done[0], len(jobs))
     return workers.map(_render_chunk, chunks, finished), errors
-
-
-def _safe_rel(rel: str) -> bool:
-    """A relative output path that stays inside the output directory."""
-    parts = rel.split("/")
-    return bool(rel) and not rel.startswith("/") and "\\" not in rel and ".." not in parts and "" not in parts

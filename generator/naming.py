@@ -37,3 +37,10 @@ def document_name(crc: Crc) -> str:
 def slug(text: str) -> str:
     """A lowercase ASCII slug for file and page names."""
     return re.sub(r"[^a-z0-9]+", "-", fold_ascii(text).lower()).strip("-") or "x"
+
+
+def safe_rel(rel: str) -> bool:
+    """Whether rel is a "/"-separated output path that stays inside the output folder."""
+    parts = rel.split("/")
+    return bool(rel) and not rel.startswith("/") and "\\" not in rel and "\0" not in rel \
+        and not any(part in ("", ".", "..") for part in parts)

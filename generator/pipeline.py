@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
 from .models import ERROR, WARNING, Finding
+from .naming import safe_rel
 from .project import Project, load_project
 
 if TYPE_CHECKING:
@@ -81,7 +82,6 @@ class Writer:
     def __init__(self, base: Path, previous: Optional[Path] = None) -> None:
         self.base = base.resolve()
         self.count = 0
-        self.linked = 0
         self.hashes: dict[str, str] = {}
         self.sizes: dict[str, int] = {}
         self._folders: set[str] = set()
@@ -90,10 +90,9 @@ class Writer:
 
     def path(self, rel: str) -> Path:
         """The absolute path of rel, refusing anything that leaves the output."""
-        parts = rel.split("/")
-        if not rel or rel.startswith("/") or "\\" in rel or "\0" in rel or any(p in ("", ".", "..") for p in parts):
+        if not safe_rel(rel):
             raise BuildError(f"refused to write {rel!r} outside the output directory")
-        return self.base.joinpath(*parts)
+        return self.base.joinpath(*rel.split("/"))
 
     def has(self, rel: str) -> bool:
         """Whether rel was written in this build."""
@@ -152,7 +151,6 @@ class Writer:
             os.link(source, target)
         except OSError:
             return False
-        self.linked += 1
         return True
 
 
