@@ -208,11 +208,8 @@ def cached_metrics(project: Project, as_of: date, use_cache: bool,
     from . import __version__
     from .documents import CACHE_DIR
     assert project.board is not None
-    digest = hashlib.sha256(f"metrics|{__version__}|{as_of.isoformat()}|".encode())
-    digest.update(project.board.model_dump_json().encode())
-    for doc in sorted(project.cards, key=lambda d: d.card.id):
-        digest.update(b"\0" + doc.card.model_dump_json().encode())
-    path = project.root / CACHE_DIR / "metrics" / f"{digest.hexdigest()}.json"
+    key = hashlib.sha256(f"metrics|{__version__}|{as_of.isoformat()}|{project.board_digest}".encode()).hexdigest()
+    path = project.root / CACHE_DIR / "metrics" / f"{key}.json"
     if use_cache:
         try:
             stored = json.loads(path.read_bytes())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
@@ -48,6 +49,15 @@ class Project:
     @property
     def cards_by_id(self) -> dict[str, CardDoc]:
         return {d.card.id: d for d in self.cards}
+
+    @cached_property
+    def board_digest(self) -> str:
+        """A hash of the board and every card with its file: what the metrics and the board are made from."""
+        import hashlib
+        digest = hashlib.sha256((self.board.model_dump_json() if self.board else "null").encode())
+        for doc in sorted(self.cards, key=lambda d: (d.card.id, d.source.path)):
+            digest.update(b"\0" + doc.source.path.encode() + b"\0" + doc.card.model_dump_json().encode())
+        return digest.hexdigest()
 
 
 MAX_FILE_BYTES = 100_000_000  # the highest max_file_bytes mkdocs.yml may set

@@ -871,9 +871,7 @@ def inputs_key(project: Any, as_of: date, headline: Optional[dict[str, Any]], fi
     """A key over everything the board documents are made from, computed without building their view model."""
     digest = hashlib.sha256(f"board-inputs|{fingerprint}|{as_of.isoformat()}|{project.settings.language}|".encode())
     digest.update(json.dumps([sorted(wanted), headline], sort_keys=True, default=str).encode())
-    digest.update(project.board.model_dump_json().encode())
-    for doc in sorted(project.cards, key=lambda d: (d.card.id, d.source.path)):
-        digest.update(b"\0" + doc.source.path.encode() + b"\0" + doc.card.model_dump_json().encode())
+    digest.update(project.board_digest.encode())
     return digest.hexdigest()
 
 
