@@ -7,18 +7,9 @@ from pathlib import Path
 from conftest import Scratch
 from generator.outputs import cached_metrics
 from generator.project import load_project
+from test_metrics import sample  # the cards of the metrics tests
 
 AS_OF = date(2025, 10, 22)
-CARD = """\
-    id: OPP-1
-    column: negotiation
-    amount: 12000
-    probability: 50
-    next_action: {what: Relance, date: 2025-10-23}
-    history: [{column: prospects, date: 2025-09-01}, {column: negotiation, date: 2025-10-15}]
-    last_action: 2025-10-20
-    """
-
 
 def counting() -> tuple[list[int], object]:
     calls: list[int] = []
@@ -34,14 +25,15 @@ def entries(root: Path) -> list[Path]:
 
 
 def test_metrics_are_computed_once_per_cards_board_and_date(scratch_project: Scratch) -> None:
-    scratch_project.write("content/cards/a.yaml", CARD)
+    sample(scratch_project)
     calls, compute = counting()
     project = load_project(scratch_project.root, AS_OF)
     first = cached_metrics(project, AS_OF, True, compute)
     assert cached_metrics(project, AS_OF, True, compute) == first and len(calls) == 1  # floats round-trip
     cached_metrics(project, date(2025, 10, 23), True, compute)
     assert len(calls) == 2  # another date
-    scratch_project.write("content/cards/a.yaml", CARD.replace("12000", "15000"))
+    card = scratch_project.root / "content/cards/a1.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace("12000", "15000"), encoding="utf-8")
     cached_metrics(load_project(scratch_project.root, AS_OF), AS_OF, True, compute)
     assert len(calls) == 3  # an edited card
     cached_metrics(project, AS_OF, False, compute)
@@ -49,7 +41,7 @@ def test_metrics_are_computed_once_per_cards_board_and_date(scratch_project: Scr
 
 
 def test_unreadable_metrics_entry_is_recomputed(scratch_project: Scratch) -> None:
-    scratch_project.write("content/cards/a.yaml", CARD)
+    sample(scratch_project)
     calls, compute = counting()
     project = load_project(scratch_project.root, AS_OF)
     cached_metrics(project, AS_OF, True, compute)
