@@ -160,3 +160,23 @@ def test_amendment_sent_later_is_not_a_late_crc(scratch_project: Scratch, run_cl
     assert run_cli("lock", "--root", str(scratch_project.root))[0] == 0
     code, items = findings(scratch_project, run_cli)
     assert not [f for f in items if "J+1" in f["message"]]
+
+
+def test_console_script_exits_quickly_with_every_line_written(scratch_project: Scratch) -> None:
+    """`python -m generator` leaves through os._exit: the exit code and every buffered line still come out."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    for i in range(300):  # enough findings to fill a pipe's buffer several times
+        scratch_project.crc(f"bad-{i:03}.yaml", replace={"decisions:": "decisons:",
+                                                         "client_code: ACME": f"client_code: BAD{i}"})
+    repo = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-m", "generator", "check", "--root", str(scratch_project.root),
+                           "--as-of", AS_OF], capture_output=True, text=True, cwd=repo,
+                          env={**{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
+                               "PYTHONPATH": str(repo)})
+    assert proc.returncode == 1, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if "unknown key 'decisons'" in line]
+    assert len(lines) == 300
+    assert lines[-1].startswith("content/crc/bad-299.yaml:22: error: [decisons]")
