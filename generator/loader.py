@@ -76,9 +76,9 @@ def decode(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
     return decode_bytes(read_raw(path, limits))
 
 
-def read_raw(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+def read_raw(path: "str | Path", limits: Limits = DEFAULT_LIMITS) -> bytes:
     """The bytes of a regular file within the size limit (never a pipe or a device, never more)."""
-    info = path.stat()
+    info = os.stat(path)
     if not stat.S_ISREG(info.st_mode):
         raise LoadError(1, "not a regular file (a device, pipe or socket?): refused")
     if info.st_size > limits.max_bytes:
@@ -190,48 +190,61 @@ def _forbidden(text: str, bad: re.Match, rel: str, limits: Limits) -> LoadError:
     return LoadError(line_at(text, bad.start()), forbidden_message(bad.group()), field)
 
 
-def relpath(path: Path, root: Path) -> str:
+def relpath(path: "str | Path", root: "str | Path") -> str:
     """A path relative to the root, with forward slashes."""
+    text, base = os.fspath(path), os.fspath(root)
+    if text.startswith(base) and text[len(base):len(base) + 1] == "/" and base not in ("", ".", "/"):
+        return text[len(base) + 1:]  # the usual case, without pathlib
+    path, root = Path(path), Path(root)
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
 
 
-def find_files(root: Path, folder: str, patterns: tuple[str, ...]) -> tuple[list[Path], list[Finding]]:
-    """Files under root/folder matching the patterns, sorted; symlinks out of root refused."""
-    base = root / folder
-    if not base.is_dir():
+def find_files(root: Path, folder: str, patterns: tuple[str, ...]) -> tuple[list[str], list[Finding]]:
+    """Paths (root joined with the relative path) of the files under root/folder matching the patterns,
+    sorted as paths; symlinks out of root refused."""
+    base = os.path.join(root, folder)
+    if not os.path.isdir(base):
         return [], []
-    real_root = root.resolve()
-    found: list[Path] = []
+    real_root = os.path.realpath(root)
+    matches = _matcher(patterns)
+    found: list[str] = []
     findings: list[Finding] = []
     for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.startswith(".") or not any(Path(name).match(p) for p in patterns):
+            if name.startswith(".") or not matches(name):
                 continue
-            path = Path(dirpath) / name
-            if path.is_symlink() and not _inside(path.resolve(), real_root):
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path) and not _inside(os.path.realpath(path), real_root):
                 findings.append(Finding(relpath(path, root), 1, ERROR, "",
                                         "symbolic link pointing outside the repository: refused"))
                 continue
             found.append(path)
-    return sorted(found), findings
+    found.sort(key=lambda p: p.split("/"))  # as pathlib sorts paths: part by part
+    return found, findings
 
 
-def ensure_inside(path: Path, root: Path) -> None:
+def _matcher(patterns: tuple[str, ...]) -> Any:
+    """A test of a file name against glob patterns (str.endswith for the usual '*.yaml')."""
+    import fnmatch
+    if all(p.startswith("*") and not any(c in p[1:] for c in "*?[") for p in patterns):
+        suffixes = tuple(p[1:] for p in patterns)
+        return lambda name: name.endswith(suffixes)
+    return lambda name: any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def ensure_inside(path: "str | Path", root: "str | Path") -> None:
     """Refuse a file that resolves outside the repository (a symbolic link out of it)."""
-    if not _inside(path.resolve(), root.resolve()):
+    if not _inside(os.path.realpath(path), os.path.realpath(root)):
         raise LoadError(1, "symbolic link pointing outside the repository: refused")
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False
+def _inside(path: str, root: str) -> bool:
+    """Whether a resolved path is root or under it."""
+    return path == root or path.startswith(root if root.endswith("/") else root + "/")
 
 
 class _Composer:
@@ -486,6 +499,7 @@ class ParseCache:
         self.used: set[str] = set()
         self.stale: set[str] = set()  # shards to write: new entries, dropped entries, unreadable files
         self._dirs: dict[tuple[str, str], bool] = {}
+        self._real: dict[str, str] = {}  # folder → its resolved path
         if path is not None:
             self._read()
 
@@ -514,9 +528,10 @@ class ParseCache:
             return {}
         return entries
 
-    def load(self, path: Path, root: Path, limits: Limits) -> Loaded:
+    def load(self, path: "str | Path", root: Path, limits: Limits) -> Loaded:
         """Parse a file, or take it from the cache when its bytes are unchanged."""
         import hashlib
+        path = os.fspath(path)
         rel = relpath(path, root)
         self._ensure_inside(path, root)
         suffix = f":{limits.max_bytes}:{limits.max_nodes}:{limits.max_depth}"
@@ -541,16 +556,28 @@ class ParseCache:
         self.stale.add(raw_key[0])
         return loaded
 
-    def _ensure_inside(self, path: Path, root: Path) -> None:
+    def _ensure_inside(self, path: str, root: Path) -> None:
         """ensure_inside(), resolving each folder once per run (a file that is a link is resolved whole)."""
-        if path.is_symlink():
+        if os.path.islink(path):
             return ensure_inside(path, root)
-        key = (str(path.parent), str(root))
+        key = (os.path.dirname(path) or ".", os.fspath(root))
         inside = self._dirs.get(key)
         if inside is None:
-            inside = self._dirs[key] = _inside(path.parent.resolve(), root.resolve())
+            inside = self._dirs[key] = _inside(self._resolved(key[0]), self._resolved(key[1]))
         if not inside:
             raise LoadError(1, "symbolic link pointing outside the repository: refused")
+
+    def _resolved(self, folder: str) -> str:
+        """os.path.realpath(folder), from its parent's when the folder itself is not a link."""
+        real = self._real.get(folder)
+        if real is None:
+            parent, name = os.path.split(folder)
+            if not os.path.isabs(folder) or name in ("", ".", "..") or parent == folder or os.path.islink(folder):
+                real = os.path.realpath(folder)
+            else:
+                real = os.path.join(self._resolved(parent), name)
+            self._real[folder] = real
+        return real
 
     def save(self) -> None:
         """Write back the shards that changed (entries not used in this run are dropped)."""

@@ -150,7 +150,7 @@ def _site_name(config: dict) -> str:
 _parse_cache: ParseCache = ParseCache(None)
 
 
-def _load(path: Path, root: Path, limits: Limits) -> tuple[Optional[Loaded], list[Finding]]:
+def _load(path: "str | Path", root: Path, limits: Limits) -> tuple[Optional[Loaded], list[Finding]]:
     try:
         with measure("load"):
             return _parse_cache.load(path, root, limits), []
