@@ -7,6 +7,7 @@ import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Optional
 
 import yaml
@@ -59,7 +60,7 @@ class Loaded:
 
     path: str
     data: Any
-    lines: dict[tuple, int] = field(default_factory=dict)
+    lines: Mapping[tuple, int] = field(default_factory=dict)
 
 
 def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -484,18 +485,21 @@ _NO_KEY = object()
 class ParseCache:
     """Parsed files by content hash, kept in 16 checksummed shard files under the cache folder.
 
-    Each shard is a pickle read by an unpickler that can build nothing but dates (no code runs, no
-    other class is reachable); every value is then type-checked as the loader would have made it,
-    with no shared or cyclic container and no refused character, or the whole cache is ignored.
+    A shard is JSON text, which can make nothing but plain data (mappings with text keys, lists,
+    text, numbers); dates are put back at the places the entry lists. Before anything is used, the
+    text is checked to hold no character the loader refuses (typed or escaped) and each entry no
+    more nodes than the loader allows, or the whole shard is ignored. Node lines stay in the
+    shard's bytes (a LineIndex) and are looked up only for the files that get a finding.
     """
 
-    MAGIC = b"DDP3"
+    MAGIC = b"DDJ1"
     SHARDS = "0123456789abcdef"  # by the first digit of the content hash: an edit rewrites one or two
 
     def __init__(self, path: Optional[Path], files: Optional[FileIndex] = None) -> None:
         self.path = path  # a folder of shards
         self.files = files
-        self.entries: dict[str, tuple[Any, dict[tuple, int]]] = {}
+        self.entries: dict[str, tuple[Any, Mapping[tuple, int]]] = {}
+        self.encoded: dict[str, tuple[str, bytes]] = {}  # entries as read: written back as they are
         self.used: set[str] = set()
         self.stale: set[str] = set()  # shards to write: new entries, dropped entries, unreadable files
         self._dirs: dict[tuple[str, str], bool] = {}
@@ -505,28 +509,26 @@ class ParseCache:
 
     def _read(self) -> None:
         for shard in self.SHARDS:
-            self.entries.update(self._read_shard(shard))
+            self._read_shard(shard)
 
-    def _read_shard(self, shard: str) -> dict[str, tuple[Any, dict[tuple, int]]]:
-        """One shard's entries, or none when it is missing, corrupted, from another version or refused."""
+    def _read_shard(self, shard: str) -> None:
+        """Take one shard's entries, or none when it is missing, corrupted, from another version or refused."""
         import hashlib
         try:
             blob = (self.path / f"{shard}.bin").read_bytes()  # type: ignore[operator]
         except OSError:
-            return {}
+            return
         body = blob[36:]
         if blob[:4] != self.MAGIC or hashlib.sha256(body).digest() != blob[4:36]:
             self.stale.add(shard)
-            return {}  # rewritten on save
+            return  # rewritten on save
         try:
-            entries = _checked_entries(_DataUnpickler(body).load())
+            entries, encoded = _decode_shard(body, shard)
         except Exception:  # noqa: BLE001 — a shard that does not load is simply not used
             self.stale.add(shard)
-            return {}
-        if any(not key.startswith(shard) for key in entries):
-            self.stale.add(shard)
-            return {}
-        return entries
+            return
+        self.entries.update(entries)
+        self.encoded.update(encoded)
 
     def load(self, path: "str | Path", root: Path, limits: Limits) -> Loaded:
         """Parse a file, or take it from the cache when its bytes are unchanged."""
@@ -582,73 +584,226 @@ class ParseCache:
     def save(self) -> None:
         """Write back the shards that changed (entries not used in this run are dropped)."""
         import hashlib
-        import pickle
         if self.path is None:
             return
         stale = self.stale | {key[0] for key in self.entries if key not in self.used}
         for shard in sorted(stale & set(self.SHARDS)):
-            kept = {k: v for k, v in self.entries.items() if k[0] == shard and k in self.used}
-            body = pickle.dumps(kept, protocol=5)
+            kept = [self._encoded(k) for k in self.entries if k[0] == shard and k in self.used]
+            body = _encode_shard([entry for entry in kept if entry is not None])
             if not store(self.path / f"{shard}.bin", self.MAGIC + hashlib.sha256(body).digest() + body):
                 return  # a cache that cannot be written is skipped
         self.stale = set()
 
-
-def _data_unpickler() -> type:
-    """An Unpickler class whose only reachable globals are datetime.date and datetime.datetime."""
-    import pickle
-
-    class DataUnpickler(pickle.Unpickler):
-        def __init__(self, body: bytes) -> None:
-            import io
-            super().__init__(io.BytesIO(body))
-
-        def find_class(self, module: str, name: str) -> Any:
-            if module == "datetime" and name in ("date", "datetime"):
-                return date if name == "date" else datetime
-            raise pickle.UnpicklingError(f"refused global {module}.{name} in the cache")
-
-    return DataUnpickler
+    def _encoded(self, key: str) -> Optional[tuple[str, str, bytes]]:
+        """(key, data as JSON, lines) of an entry; None for one that cannot be written."""
+        known = self.encoded.get(key)
+        if known is not None:
+            return key, known[0], known[1]
+        data, lines = self.entries[key]
+        try:
+            return key, _encode_data(data), _encode_lines(lines)
+        except (ValueError, TypeError, RecursionError, UnicodeError):
+            return None
 
 
-class _LazyUnpickler:
-    """Builds the restricted unpickler class on first use (pickle is imported only when a cache exists)."""
+class LineIndex(Mapping):
+    """Node lines as a cached entry keeps them: records `\\x1e<loc>\\x1d<line>`, searched without a dict.
 
-    cls: Optional[type] = None
+    A location is encoded part by part, text as \\x02<key>, an index as \\x01<digits>: characters
+    the loader refuses in any key, so a search can only match a whole record. Any bytes make a
+    valid index: a lookup gives a line number or nothing, never an error.
+    """
 
-    def __call__(self, body: bytes) -> Any:
-        if _LazyUnpickler.cls is None:
-            _LazyUnpickler.cls = _data_unpickler()
-        return _LazyUnpickler.cls(body)
+    __slots__ = ("blob",)
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+
+    def get(self, loc: Any, default: Any = None) -> Any:
+        """The line of loc, or default."""
+        try:
+            needle = ("\x1e" + _loc_text(loc) + "\x1d").encode()
+        except (TypeError, UnicodeError):
+            return default
+        at = self.blob.find(needle)
+        if at < 0:
+            return default
+        start = at + len(needle)
+        end = self.blob.find(b"\x1e", start)
+        digits = self.blob[start:end] if end >= 0 else self.blob[start:]
+        return int(digits) if 0 < len(digits) <= 9 and digits.isdigit() else default
+
+    def __getitem__(self, loc: Any) -> int:
+        found = self.get(loc)
+        if found is None:
+            raise KeyError(loc)
+        return found
+
+    def __contains__(self, loc: object) -> bool:
+        return self.get(loc) is not None
+
+    def __iter__(self) -> Any:
+        for record in self.blob.split(b"\x1e")[1:]:
+            loc = _text_loc(record.partition(b"\x1d")[0])
+            if loc is not None and self.get(loc) is not None:
+                yield loc
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
-_DataUnpickler = _LazyUnpickler()
-_SCALARS = (str, int, float, bool, type(None), date, datetime)
+def _loc_text(loc: tuple) -> str:
+    """A node location as LineIndex keys it."""
+    return "".join("\x02" + part if type(part) is str else "\x01" + _index(part) for part in loc)
 
 
-def _checked_entries(raw: Any) -> dict[str, tuple[Any, dict[tuple, int]]]:
-    """The unpickled cache, or a ValueError when anything in it is not what the loader makes."""
-    if type(raw) is not dict:
-        raise ValueError("the cache is not a mapping")
-    texts: list[str] = []
-    for key, entry in raw.items():
-        if type(key) is not str or type(entry) is not tuple or len(entry) != 2 or type(entry[1]) is not dict:
-            raise ValueError("unexpected entry in the cache")
-        _check_data(entry[0], texts, _node_limit(key))
-        _check_lines(entry[1])
-    joined = "\n".join(texts)
-    if _FORBIDDEN.search(joined) or _SEPARATORS.search(joined):
+def _index(part: Any) -> str:
+    if type(part) is not int:
+        raise TypeError("a location holds keys and indexes")
+    return str(part)
+
+
+_LOC_PART = re.compile("([\x01\x02])([^\x01\x02]*)")
+
+
+def _text_loc(key: bytes) -> Optional[tuple]:
+    """The location a LineIndex key stands for (None for one it cannot)."""
+    try:
+        text = key.decode()
+        parts = _LOC_PART.findall(text)
+        if sum(1 + len(value) for _, value in parts) != len(text):
+            return None
+        return tuple(value if kind == "\x02" else int(value) for kind, value in parts)
+    except ValueError:  # UnicodeDecodeError, int("x")
+        return None
+
+
+def _encode_lines(lines: Mapping[tuple, int]) -> bytes:
+    """Node lines as LineIndex bytes."""
+    if isinstance(lines, LineIndex):
+        return lines.blob
+    return "".join(f"\x1e{_loc_text(loc)}\x1d{int(line)}" for loc, line in lines.items()).encode()
+
+
+def _encode_data(data: Any) -> str:
+    """Loaded data as the JSON of [data, places of its dates]."""
+    import json
+    places: list[list] = []
+    stack: list[tuple[Any, list]] = [(data, [])]
+    while stack:
+        value, loc = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            stack.extend((v, loc + [k]) for k, v in value.items())
+        elif kind is list:
+            stack.extend((v, loc + [i]) for i, v in enumerate(value))
+        elif kind is datetime or kind is date:
+            places.append([loc, kind.__name__])
+    return json.dumps([data, places], ensure_ascii=False, separators=(",", ":"), default=_iso, allow_nan=True)
+
+
+def _iso(value: Any) -> str:
+    if type(value) is date or type(value) is datetime:
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not what the loader makes")
+
+
+def _encode_shard(entries: list[tuple[str, str, bytes]]) -> bytes:
+    """A shard's body: a header line [[key, characters of data, bytes of lines], ...], the lines, the data."""
+    import json
+    header = json.dumps([[key, len(text), len(lines)] for key, text, lines in entries], separators=(",", ":"))
+    return (header.encode() + b"\n" + b"".join(lines for _, _, lines in entries)
+            + "".join(text for _, text, _ in entries).encode())
+
+
+# In a shard's JSON: a refused character typed as is, or any escape but \" \\ \n \r \t (the only ones
+# the writer makes for the text the loader lets through: \u0007 or \b would stand for a refused one).
+_REFUSED_RAW = re.compile(_FORBIDDEN.pattern[:-1] + "\u2028\u2029]")
+_ODD_ESCAPE = re.compile(r'\\[^"\\nrt]')
+
+
+def _decode_shard(body: bytes, shard: str) -> tuple[dict[str, tuple[Any, LineIndex]], dict[str, tuple[str, bytes]]]:
+    """A shard's entries and their text as read, or a ValueError (or another error) when anything is off."""
+    import json
+    newline = body.index(b"\n")
+    header = json.loads(body[:newline])
+    if type(header) is not list or not all(_header_ok(item, shard) for item in header):
+        raise ValueError("unexpected header in the cache")
+    lines_at = newline + 1
+    data_at = lines_at + sum(item[2] for item in header)
+    text = body[data_at:].decode("utf-8")  # strict: no lone surrogate
+    if sum(item[1] for item in header) != len(text):
+        raise ValueError("truncated cache")
+    if _REFUSED_RAW.search(text) or _ODD_ESCAPE.search(text.replace("\\\\", "")):
         raise ValueError("refused character in the cache")
-    return raw
+    entries: dict[str, tuple[Any, LineIndex]] = {}
+    encoded: dict[str, tuple[str, bytes]] = {}
+    at = 0
+    for key, size, lines_size in header:
+        piece, at = text[at:at + size], at + size
+        lines, lines_at = body[lines_at:lines_at + lines_size], lines_at + lines_size
+        entries[key] = (_entry_data(piece, _node_limit(key)), LineIndex(lines))
+        encoded[key] = (piece, lines)
+    return entries, encoded
 
 
-def _check_lines(lines: dict) -> None:
-    """Line numbers by node location: tuples of keys and indexes → int."""
-    from itertools import chain
-    if not {type(loc) for loc in lines} <= {tuple} or not {type(n) for n in lines.values()} <= {int}:
-        raise ValueError("unexpected line entry in the cache")
-    if not {type(part) for part in chain.from_iterable(lines)} <= {str, int}:
-        raise ValueError("unexpected line entry in the cache")
+def _header_ok(item: Any, shard: str) -> bool:
+    return (type(item) is list and len(item) == 3 and type(item[0]) is str and item[0].startswith(shard)
+            and type(item[1]) is int and type(item[2]) is int and item[1] >= 0 and item[2] >= 0)
+
+
+def _entry_data(piece: str, limit: int) -> Any:
+    """One entry's data from its JSON, with its dates put back; a ValueError if it is not what the loader makes."""
+    import json
+    value = json.loads(piece)
+    if type(value) is not list or len(value) != 2 or type(value[1]) is not list:
+        raise ValueError("unexpected entry in the cache")
+    data, places = value
+    if len(piece) > limit and _node_count(data, limit) > limit:  # each node takes at least one character
+        raise ValueError("an entry larger than the loader allows in the cache")
+    for place in places:
+        data = _put_date(data, place)
+    return data
+
+
+def _put_date(data: Any, place: Any) -> Any:
+    """Data with the text at place (a [path, "date" | "datetime"] pair) turned back into a date."""
+    if type(place) is not list or len(place) != 2 or type(place[0]) is not list or type(place[1]) is not str:
+        raise ValueError("unexpected date in the cache")
+    path, kind = place
+    parse = {"date": date.fromisoformat, "datetime": datetime.fromisoformat}[kind]
+    if not path:
+        return parse(_text(data))
+    node = data
+    for part in path[:-1]:
+        node = _child(node, part)
+    node[path[-1]] = parse(_text(_child(node, path[-1])))
+    return data
+
+
+def _child(node: Any, part: Any) -> Any:
+    if (type(node) is dict and type(part) is str) or (type(node) is list and type(part) is int and part >= 0):
+        return node[part]
+    raise ValueError("unexpected date in the cache")
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str:
+        raise ValueError("unexpected date in the cache")
+    return value
+
+
+def _node_count(data: Any, limit: int) -> int:
+    """Values and containers in data (keys not counted), stopping past limit."""
+    stack, nodes = [data], 0
+    while stack and nodes <= limit:
+        item = stack.pop()
+        nodes += 1
+        if type(item) is dict:
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+    return nodes
 
 
 def _node_limit(key: str) -> int:
@@ -657,27 +812,3 @@ def _node_limit(key: str) -> int:
         return int(key.split(":")[2])
     except (IndexError, ValueError):
         raise ValueError("unexpected key in the cache") from None
-
-
-def _check_data(value: Any, texts: list[str], limit: int) -> None:
-    """Walk loaded data as expanded (aliases count each time, as in the loader); collect every text."""
-    stack = [value]
-    nodes = 0
-    while stack:
-        item = stack.pop()
-        nodes += 1
-        if nodes > limit:
-            raise ValueError("an entry larger than the loader allows (or cyclic) in the cache")
-        kind = type(item)
-        if kind is dict:
-            keys = list(item)
-            if not all(type(k) is str for k in keys):
-                raise ValueError("non-text key in the cache")
-            texts.extend(keys)
-            stack.extend(item.values())
-        elif kind is list:
-            stack.extend(item)
-        elif kind is str:
-            texts.append(item)
-        elif kind not in _SCALARS:
-            raise ValueError("unexpected value in the cache")

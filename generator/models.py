@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Optional
@@ -384,13 +385,14 @@ class Located:
     """A record with where it came from: path relative to the root and node lines."""
 
     path: str
-    lines: dict[tuple, int] = field(default_factory=dict, compare=False, repr=False)
+    lines: Mapping[tuple, int] = field(default_factory=dict, compare=False, repr=False)
 
     def line(self, loc: tuple = ()) -> int:
         """The line of the deepest known node on `loc`."""
         while loc:
-            if loc in self.lines:
-                return self.lines[loc]
+            found = self.lines.get(loc)
+            if found is not None:
+                return found
             loc = loc[:-1]
         return self.lines.get((), 1)
 
