@@ -213,19 +213,44 @@ def find_files(root: Path, folder: str, patterns: tuple[str, ...]) -> tuple[list
     matches = _matcher(patterns)
     found: list[str] = []
     findings: list[Finding] = []
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
+    folders = [base]
+    while folders:  # as os.walk(base, followlinks=False), top-down in name order, hidden folders skipped
+        top = folders.pop()
+        dirs, files = _scan(top)
+        for name in sorted(files):
             if name.startswith(".") or not matches(name):
                 continue
-            path = os.path.join(dirpath, name)
-            if os.path.islink(path) and not _inside(os.path.realpath(path), real_root):
+            path = os.path.join(top, name)
+            if files[name] and not _inside(os.path.realpath(path), real_root):
                 findings.append(Finding(relpath(path, root), 1, ERROR, "",
                                         "symbolic link pointing outside the repository: refused"))
                 continue
             found.append(path)
+        folders += [os.path.join(top, d) for d in sorted(dirs, reverse=True) if not d.startswith(".") and not dirs[d]]
     found.sort(key=lambda p: p.split("/"))  # as pathlib sorts paths: part by part
     return found, findings
+
+
+def _scan(folder: str) -> tuple[dict[str, bool], dict[str, bool]]:
+    """A folder's sub-folders and other entries, each with whether it is a symbolic link (as os.walk
+    lists them: an unreadable folder lists nothing, a link to a folder counts as a folder)."""
+    dirs: dict[str, bool] = {}
+    files: dict[str, bool] = {}
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                (dirs if _is(entry.is_dir) else files)[entry.name] = _is(entry.is_symlink)
+    except OSError:
+        return {}, {}
+    return dirs, files
+
+
+def _is(test: Any) -> bool:
+    """A DirEntry test, False when it fails (as os.path.isdir and os.path.islink)."""
+    try:
+        return test()
+    except OSError:
+        return False
 
 
 def _matcher(patterns: tuple[str, ...]) -> Any:
@@ -535,9 +560,8 @@ class ParseCache:
         import hashlib
         path = os.fspath(path)
         rel = relpath(path, root)
-        self._ensure_inside(path, root)
+        info = self._stat_inside(path, root)
         suffix = f":{limits.max_bytes}:{limits.max_nodes}:{limits.max_depth}"
-        info = os.stat(path)
         known = self.files.known(rel, info) if self.files is not None else None
         if known is not None and stat.S_ISREG(info.st_mode) and info.st_size <= limits.max_bytes:
             hit = self.entries.get(known + suffix)  # unchanged file, parsed before: not even read
@@ -558,16 +582,22 @@ class ParseCache:
         self.stale.add(raw_key[0])
         return loaded
 
-    def _ensure_inside(self, path: str, root: Path) -> None:
-        """ensure_inside(), resolving each folder once per run (a file that is a link is resolved whole)."""
-        if os.path.islink(path):
-            return ensure_inside(path, root)
+    def _stat_inside(self, path: str, root: Path) -> os.stat_result:
+        """os.stat(path) after ensure_inside(), resolving each folder once per run (a link is resolved whole)."""
+        try:
+            info: Optional[os.stat_result] = os.lstat(path)  # a file that is not a link: its stat too
+        except OSError:
+            info = None
+        if info is not None and stat.S_ISLNK(info.st_mode):
+            ensure_inside(path, root)
+            return os.stat(path)
         key = (os.path.dirname(path) or ".", os.fspath(root))
         inside = self._dirs.get(key)
         if inside is None:
             inside = self._dirs[key] = _inside(self._resolved(key[0]), self._resolved(key[1]))
         if not inside:
             raise LoadError(1, "symbolic link pointing outside the repository: refused")
+        return info if info is not None else os.stat(path)
 
     def _resolved(self, folder: str) -> str:
         """os.path.realpath(folder), from its parent's when the folder itself is not a link."""
