@@ -61,6 +61,7 @@ class Loaded:
     path: str
     data: Any
     lines: Mapping[tuple, int] = field(default_factory=dict)
+    text: str = ""  # the data as the parse cache keeps it (JSON), when it came from there: for quick searches
 
 
 def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -567,7 +568,7 @@ class ParseCache:
             hit = self.entries.get(known + suffix)  # unchanged file, parsed before: not even read
             if hit is not None:
                 self.used.add(known + suffix)
-                return Loaded(rel, hit[0], hit[1])
+                return Loaded(rel, hit[0], hit[1], self.encoded.get(known + suffix, ("",))[0])
         raw = read_raw(path, limits)
         digest = hashlib.sha256(raw).hexdigest()
         if self.files is not None:
@@ -576,7 +577,7 @@ class ParseCache:
         self.used.add(raw_key)
         hit = self.entries.get(raw_key)
         if hit is not None:
-            return Loaded(rel, hit[0], hit[1])
+            return Loaded(rel, hit[0], hit[1], self.encoded.get(raw_key, ("",))[0])
         loaded = load_yaml(path, root, limits, raw)
         self.entries[raw_key] = (loaded.data, loaded.lines)
         self.stale.add(raw_key[0])
@@ -801,20 +802,22 @@ def _put_date(data: Any, place: Any) -> Any:
     if type(place) is not list or len(place) != 2 or type(place[0]) is not list or type(place[1]) is not str:
         raise ValueError("unexpected date in the cache")
     path, kind = place
-    parse = {"date": date.fromisoformat, "datetime": datetime.fromisoformat}[kind]
+    parse = _FROM_ISO[kind]
     if not path:
         return parse(_text(data))
-    node = data
-    for part in path[:-1]:
-        node = _child(node, part)
-    node[path[-1]] = parse(_text(_child(node, path[-1])))
+    node, last = data, len(path) - 1
+    for i, part in enumerate(path):
+        kind = type(node)
+        if not ((kind is dict and type(part) is str) or (kind is list and type(part) is int and part >= 0)):
+            raise ValueError("unexpected date in the cache")
+        if i == last:
+            node[part] = parse(_text(node[part]))
+        else:
+            node = node[part]
     return data
 
 
-def _child(node: Any, part: Any) -> Any:
-    if (type(node) is dict and type(part) is str) or (type(node) is list and type(part) is int and part >= 0):
-        return node[part]
-    raise ValueError("unexpected date in the cache")
+_FROM_ISO = {"date": date.fromisoformat, "datetime": datetime.fromisoformat}
 
 
 def _text(value: Any) -> str:

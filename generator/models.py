@@ -405,6 +405,7 @@ class CrcDoc:
     name: str
     source: Located
     data: dict = field(compare=False, repr=False)
+    text: str = field(default="", compare=False, repr=False)  # data as JSON, when the parse cache has it
 
 
 @dataclass(frozen=True)

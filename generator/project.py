@@ -175,7 +175,7 @@ def load_crcs(root: Path, limits: Limits) -> tuple[list[CrcDoc], list[Finding]]:
         findings += errs
         if crc is None:
             continue
-        doc = CrcDoc(crc, document_name(crc), Located(loaded.path, loaded.lines), loaded.data)
+        doc = CrcDoc(crc, document_name(crc), Located(loaded.path, loaded.lines), loaded.data, loaded.text)
         if len(doc.name) > MAX_NAME:
             loc = ("client_code",) if crc.client_code else ("client",)
             findings.append(Finding(loaded.path, doc.source.line(loc), ERROR, loc[0],
@@ -197,6 +197,8 @@ def load_crcs(root: Path, limits: Limits) -> tuple[list[CrcDoc], list[Finding]]:
 def single_line_findings(doc: CrcDoc) -> list[Finding]:
     """Line breaks in fields that become e-mail headers, invitation fields or file names."""
     crc = doc.crc
+    if not _breaks(crc):
+        return []
     fields: list[tuple[tuple, Optional[str]]] = [(("client",), crc.client), (("client_code",), crc.client_code),
                                                   (("opportunity",), crc.opportunity), (("subject",), crc.subject)]
     for side in ("client", "vendor"):
@@ -208,6 +210,17 @@ def single_line_findings(doc: CrcDoc) -> list[Finding]:
                     "line break in a one-line field (it goes into the e-mail headers and the invitation): "
                     "write it on one line")
             for loc, value in fields if value and ("\n" in value or "\r" in value)]
+
+
+def _breaks(crc: Crc) -> bool:
+    """Whether any one-line field may hold a line break (a quick test before locating them)."""
+    values = [crc.client, crc.client_code or "", crc.opportunity or "", crc.subject or ""]
+    for person in crc.participants.client + crc.participants.vendor:
+        values += (person.name, person.role or "")
+    if crc.next_step:
+        values += (crc.next_step.owner_client or "", crc.next_step.owner_vendor or "")
+    text = "".join(values)
+    return "\n" in text or "\r" in text
 
 
 def load_cards(root: Path, limits: Limits) -> tuple[list[CardDoc], list[Finding]]:
