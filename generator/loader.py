@@ -464,7 +464,8 @@ class FileIndex:
         """The sha256 recorded for key when the file is provably unchanged since, else None."""
         self.seen.add(key)
         entry = self.entries.get(key)
-        if (isinstance(entry, list) and len(entry) == 5 and entry[:4] == self._stamp(info)
+        if (isinstance(entry, list) and len(entry) == 5 and entry[0] == info.st_size
+                and entry[1] == info.st_mtime_ns and entry[2] == info.st_ctime_ns and entry[3] == info.st_ino
                 and info.st_ctime_ns < self.saved_ns - self.RACY_NS and isinstance(entry[4], str)):
             return entry[4]
         return None

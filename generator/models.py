@@ -75,11 +75,15 @@ def _to_text(value: Any) -> Any:
     raise ValueError(f"Expected text, got {type(value).__name__} {value!r}")
 
 
+_VERSION = re.compile(r"\d+\.\d+")
+_TIME = re.compile(r"\d{1,2}[:h]\d{2}(\s*[-–]\s*\d{1,2}[:h]\d{2})?")
+
+
 def _to_version(value: Any) -> Any:
     if isinstance(value, float) or isinstance(value, int) and not isinstance(value, bool):
         raise ValueError(f"Expected a version in quotes like \"1.0\", got the number {value!r}: "
                          "write version: \"1.0\" (unquoted, YAML reads 1.10 as 1.1)")
-    if not isinstance(value, str) or not re.fullmatch(r"\d+\.\d+", value.strip()):
+    if not isinstance(value, str) or not _VERSION.fullmatch(value.strip()):
         raise ValueError(f"Expected a version \"<major>.<minor>\" like \"1.0\", got {value!r}")
     return value.strip()
 
@@ -111,7 +115,7 @@ def _to_deadline(value: Any) -> Any:
 
 
 def _to_time(value: Any) -> Any:
-    if isinstance(value, str) and re.fullmatch(r"\d{1,2}[:h]\d{2}(\s*[-–]\s*\d{1,2}[:h]\d{2})?", value.strip()):
+    if isinstance(value, str) and _TIME.fullmatch(value.strip()):
         return value.strip().replace("h", ":").replace("–", "-").replace(" ", "")
     raise ValueError(f"Expected a time like \"10:00\" or a range like \"10:00-10:45\" in quotes, got {value!r}")
 
