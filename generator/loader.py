@@ -803,13 +803,15 @@ def _put_date(data: Any, place: Any) -> Any:
     if type(place) is not list or len(place) != 2 or type(place[0]) is not list or type(place[1]) is not str:
         raise ValueError("unexpected date in the cache")
     path, kind = place
-    parse = _FROM_ISO[kind]
+    parse = _FROM_ISO.get(kind)
+    if parse is None:
+        raise ValueError("unexpected date in the cache")
     if not path:
         return parse(_text(data))
     node, last = data, len(path) - 1
     for i, part in enumerate(path):
-        kind = type(node)
-        if not ((kind is dict and type(part) is str) or (kind is list and type(part) is int and part >= 0)):
+        holder = type(node)
+        if not ((holder is dict and type(part) is str) or (holder is list and type(part) is int and part >= 0)):
             raise ValueError("unexpected date in the cache")
         if i == last:
             node[part] = parse(_text(node[part]))

@@ -121,7 +121,7 @@ def _to_time(value: Any) -> Any:
 
 
 IsoDate = Annotated[date, BeforeValidator(_to_date)]
-Text = Annotated[str, Field(min_length=1), BeforeValidator(_to_text)]  # min_length in the core str schema, not in Python
+Text = Annotated[str, Field(min_length=1), BeforeValidator(_to_text)]  # min_length checked in pydantic-core
 Version = Annotated[str, BeforeValidator(_to_version)]
 Deadline = Annotated[datetime, BeforeValidator(_to_deadline)]
 TimeRange = Annotated[str, BeforeValidator(_to_time)]

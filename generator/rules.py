@@ -47,8 +47,9 @@ def placeholders(data: object, loc: tuple = (), text: str = "") -> Iterable[tupl
 def _may_hold_placeholder(text: str) -> bool:
     """Whether some text in a record's JSON or repr may hold the placeholder, in any case.
 
-    No other character than à/À upper-cases to À (nor to any of the placeholder's letters, but for
-    their own lower case), so looking at each à or À is enough.
+    Only à and À upper-case to À, and the placeholder's other letters come only from themselves or
+    their lower case (no character upper-cases to several letters of it), so it can only start at
+    an à or À.
     """
     for first in ("À", "à"):
         at = text.find(first)
