@@ -224,12 +224,12 @@ def cached_metrics(project: Project, as_of: date, use_cache: bool,
 
 
 def generate(project: Project, as_of: date, writer: Writer, progress: Optional[Progress] = None,
-             jobs: Optional[int] = None, use_cache: bool = True) -> list[Finding]:
+             jobs: Optional[int] = None, use_cache: bool = True, site: Any = None) -> list[Finding]:
     """Write every output; return the findings of rendering.
 
     The Word/HTML documents and the board's pages render in one pool of worker processes while this
-    process computes the metrics and builds the knowledge base; the register's data, which needs the
-    Word files' hashes, is written last.
+    process computes the metrics and the knowledge base's pages (which MkDocs builds in `site`, a
+    SiteProcess, when given); the register's data, which needs the Word files' hashes, is written last.
     """
     from .pages import Extras
     from .site import extras_in, write_register, write_site
@@ -252,7 +252,7 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
         extras = Extras(found.files | frozenset(board_files(project)), found.metrics)
         with measure("site"):
             findings += write_site(project, as_of, writer, {}, use_cache=use_cache, contexts=contexts,
-                                   extras=extras, register=False)
+                                   extras=extras, register=False, engine=site)
         findings += documents()
         with measure("board (wait)"):
             findings += board()
