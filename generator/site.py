@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from .cachefile import store
 from .models import ERROR, WARNING, Finding
@@ -767,8 +767,8 @@ def build_into(root: Path, pages: SitePages, as_of: date, site_dir: Path,
 class SiteProcess:
     """The knowledge base's MkDocs, loaded in a child process while this one loads the project.
 
-    build() hands it the pages and waits for the SiteBuild; its files stay in a temporary folder
-    until close(). None from build() means the child is gone: the caller builds in-process instead.
+    submit() hands it the pages, result() waits for the SiteBuild; its files stay in a temporary folder
+    until close(). None from result() means the child is gone: the caller builds in-process instead.
     """
 
     def __init__(self, root: Path, as_of: date, use_cache: bool) -> None:
@@ -780,6 +780,7 @@ class SiteProcess:
                                                                  use_cache), daemon=True)
         self.process.start()
         child.close()
+        self._sender: Optional[Any] = None
 
     @staticmethod
     def start(root: Path, as_of: date, use_cache: bool) -> Optional["SiteProcess"]:
@@ -793,14 +794,34 @@ class SiteProcess:
         except OSError:
             return None
 
-    def build(self, pages: SitePages) -> Optional[SiteBuild]:
-        """The child's build of pages, or None if the child died."""
+    def submit(self, pages: SitePages) -> None:
+        """Hand the pages over; a thread writes them, as the child may still be loading MkDocs."""
+        import pickle
+        import threading
+        blob = pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL)
+        self._sender = threading.Thread(target=self._send, args=(blob,), name="dealdocs-site-pages", daemon=True)
+        self._sender.start()
+
+    def _send(self, blob: bytes) -> None:
         try:
-            self.conn.send(pages)
+            self.conn.send_bytes(blob)
+        except OSError:
+            pass  # the child is gone: result() says so
+
+    def result(self) -> Optional[SiteBuild]:
+        """The child's build of the submitted pages, or None if the child died."""
+        if self._sender is not None:
+            self._sender.join()
+        try:
             outcome = self.conn.recv()
         except (EOFError, OSError):
             return None
         return outcome if isinstance(outcome, SiteBuild) else None
+
+    def build(self, pages: SitePages) -> Optional[SiteBuild]:
+        """submit(pages), then result()."""
+        self.submit(pages)
+        return self.result()
 
     def close(self) -> None:
         """Stop the child (if it still waits) and delete its files."""
@@ -822,7 +843,8 @@ def _site_child(conn: Any, root: Path, as_of: date, site_dir: Path, use_cache: b
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         with _Engine(root, as_of, site_dir, PageStore(root) if use_cache else None) as engine:
-            pages = conn.recv()
+            import pickle
+            pages = pickle.loads(conn.recv_bytes())
             conn.send(engine.build(pages))
     except BaseException as exc:  # noqa: BLE001 — the parent learns of it and builds in-process
         log.debug("the site process failed: %s", exc, exc_info=True)
@@ -864,17 +886,43 @@ def extras_in(base: Path) -> Extras:
 
 def write_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], use_cache: bool = True,
                contexts: Optional[list[tuple[Any, dict[str, Any]]]] = None, extras: Optional[Extras] = None,
-               register: bool = True, engine: Optional[SiteProcess] = None) -> list[Finding]:
+               register: bool = True) -> list[Finding]:
     """Build the knowledge base and copy it beside the other outputs (index.html, search/, …).
 
     extras names the board and metrics outputs the pages link (by default, those already in the output);
     register=False leaves out the register's data file, for the caller to write with write_register()
     once the Word files exist. The CRC view models are reused when given. Unchanged pages come from the
-    page cache (.dealdocs-cache/site-pages/) unless use_cache is False. With an engine (a SiteProcess
-    started for this build), MkDocs runs there.
+    page cache (.dealdocs-cache/site-pages/) unless use_cache is False.
     """
+    return start_site(project, as_of, writer, hashes, use_cache, contexts, extras, register)()
+
+
+def start_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], use_cache: bool = True,
+               contexts: Optional[list[tuple[Any, dict[str, Any]]]] = None, extras: Optional[Extras] = None,
+               register: bool = True, engine: Optional[SiteProcess] = None) -> Callable[[], list[Finding]]:
+    """write_site() in two steps: generate the pages now (and hand them to engine, a SiteProcess started
+    for this build, which builds them meanwhile); the function returned builds them if no engine did,
+    then copies the site into the output and gives the findings."""
     with _lean_gc():
-        return _write_site(project, as_of, writer, hashes, use_cache, contexts, extras, register, engine)
+        rows = _written_index(writer, project, hashes) if register else None
+        pages = site_pages(project, as_of, extras if extras is not None else extras_in(writer.base), rows, contexts)
+    if engine is not None:
+        engine.submit(pages)
+    store = PageStore(project.root) if use_cache else None
+
+    def finish() -> list[Finding]:
+        with _lean_gc(), contextlib.ExitStack() as stack:
+            built = engine.result() if engine is not None else None
+            if built is None:
+                tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="dealdocs-site-"))
+                built = build_into(project.root, pages, as_of, Path(tmp) / "site", store)
+            findings = built.findings
+            if not any(f.severity == ERROR for f in findings):
+                findings += _copy_site(writer, built.files, store)
+        if store is not None:
+            log.info("site pages: %d from cache, %d rendered", built.hits, built.rendered)
+        return findings
+    return finish
 
 
 def write_register(writer: Any, rows: list[dict[str, Any]]) -> None:
@@ -907,26 +955,6 @@ def _written_index(writer: Any, project: Any, hashes: dict[str, str]) -> list[di
     except (OSError, ValueError):
         pass
     return _index_rows(project, hashes)
-
-
-def _write_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], use_cache: bool,
-                contexts: Optional[list[tuple[Any, dict[str, Any]]]], extras: Optional[Extras],
-                register: bool, engine: Optional[SiteProcess]) -> list[Finding]:
-    """write_site() proper."""
-    rows = _written_index(writer, project, hashes) if register else None
-    pages = site_pages(project, as_of, extras if extras is not None else extras_in(writer.base), rows, contexts)
-    store = PageStore(project.root) if use_cache else None
-    with contextlib.ExitStack() as stack:
-        built = engine.build(pages) if engine is not None else None
-        if built is None:
-            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="dealdocs-site-"))
-            built = build_into(project.root, pages, as_of, Path(tmp) / "site", store)
-        findings = built.findings
-        if not any(f.severity == ERROR for f in findings):
-            findings += _copy_site(writer, built.files, store)
-    if store is not None:
-        log.info("site pages: %d from cache, %d rendered", built.hits, built.rendered)
-    return findings
 
 
 def _copy_site(writer: Any, files: list[SiteFile], store: Optional[PageStore]) -> list[Finding]:

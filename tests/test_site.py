@@ -517,16 +517,21 @@ def test_a_dead_site_process_is_replaced_by_an_in_process_build(scratch_project:
     from generator import site
     write_project(scratch_project)
     reference = build(scratch_project.root, tmp_path / "ref", AS_OF, use_cache=False)
-    real_build = site.SiteProcess.build
+    real_submit, real_result = site.SiteProcess.submit, site.SiteProcess.result
+    outcomes: list = []
 
-    def killed_first(self: site.SiteProcess, pages: object) -> object:
+    def killed_first(self: site.SiteProcess, pages: object) -> None:
         self.process.kill()
         self.process.join()
-        outcome = real_build(self, pages)
-        assert outcome is None
-        return outcome
-    monkeypatch.setattr(site.SiteProcess, "build", killed_first)
+        real_submit(self, pages)
+
+    def result(self: site.SiteProcess) -> object:
+        outcomes.append(real_result(self))
+        return outcomes[-1]
+    monkeypatch.setattr(site.SiteProcess, "submit", killed_first)
+    monkeypatch.setattr(site.SiteProcess, "result", result)
     result = build(scratch_project.root, tmp_path / "out", AS_OF, use_cache=False)
+    assert outcomes == [None]
     assert site_files(tmp_path / "out") == site_files(tmp_path / "ref")
     assert result.findings == reference.findings
 
