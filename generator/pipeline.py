@@ -81,6 +81,7 @@ class Writer:
 
     def __init__(self, base: Path, previous: Optional[Path] = None) -> None:
         self.base = base.resolve()
+        self._base = str(self.base)
         self.count = 0
         self.hashes: dict[str, str] = {}
         self.sizes: dict[str, int] = {}
@@ -101,9 +102,9 @@ class Writer:
     def write(self, rel: str, data: bytes) -> Path:
         """Write bytes to rel (creating folders), or link the previous output's identical file."""
         with self._lock:
-            return self._write(rel, data)
+            return Path(self._write(rel, data))
 
-    def _write(self, rel: str, data: bytes) -> Path:
+    def _write(self, rel: str, data: bytes) -> str:
         target = self._target(rel)
         digest = sha256(data)
         if not (self._previous_hashes.get(rel) == digest and self._link(rel, target, len(data))):
@@ -111,6 +112,10 @@ class Writer:
                 fh.write(data)
         self._record(rel, digest, len(data))
         return target
+
+    def vouches(self, rel: str, digest: str) -> bool:
+        """Whether the previous output's manifest names rel with this hash (reuse() may then link it)."""
+        return self._previous_hashes.get(rel) == digest
 
     def reuse(self, rel: str, digest: str, size: int) -> bool:
         """Link the previous output's rel if it holds exactly these bytes (by its manifest); false otherwise."""
@@ -123,13 +128,18 @@ class Writer:
             self._record(rel, digest, size)
             return True
 
-    def _target(self, rel: str) -> Path:
-        """The path to create for rel: its folder made, any earlier file of this build removed."""
-        target = self.path(rel)
-        folder = os.path.dirname(rel)
+    def _target(self, rel: str) -> str:
+        """The path to create for rel: its folder made, any earlier file of this build removed.
+
+        Strings, not Path objects: a rebuild links tens of thousands of files through here.
+        """
+        if not safe_rel(rel):
+            raise BuildError(f"refused to write {rel!r} outside the output directory")
+        folder = rel.rpartition("/")[0]
         if folder not in self._folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(f"{self._base}/{folder}" if folder else self._base, exist_ok=True)
             self._folders.add(folder)
+        target = f"{self._base}/{rel}"
         if rel in self.hashes:
             os.unlink(target)  # written twice: never write through a link into the previous output
             del self.hashes[rel]
@@ -141,9 +151,9 @@ class Writer:
         self.sizes[rel] = size
         self.count += 1
 
-    def _link(self, rel: str, target: Path, size: int) -> bool:
+    def _link(self, rel: str, target: str, size: int) -> bool:
         """Hard-link the previous output's rel when it is still the file its manifest describes."""
-        source = self._previous.joinpath(*rel.split("/"))  # type: ignore[union-attr]
+        source = f"{self._previous}/{rel}"
         try:
             info = os.lstat(source)
             if not stat.S_ISREG(info.st_mode) or info.st_size != size or info.st_mtime_ns > self._previous_mtime:
@@ -219,8 +229,12 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _swap(staging: Path, out: Path) -> None:
-    """Replace out by staging: one atomic exchange where the system has it, else two renames."""
+def _swap(staging: Path, out: Path, keep_aside: bool = False) -> None:
+    """Replace out by staging: one atomic exchange where the system has it, else two renames.
+
+    keep_aside: leave the replaced output in trash_path(out) for the next build to delete beside its
+    own work (it is mostly hard links to this output's files), instead of deleting it now.
+    """
     old = out.parent / f".{out.name}.old"
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
@@ -228,7 +242,7 @@ def _swap(staging: Path, out: Path) -> None:
         if not out.is_dir():
             raise BuildError(f"{out} exists and is not a directory")
         if _exchange(staging, out):
-            shutil.rmtree(staging, ignore_errors=True)  # staging now holds the previous output
+            _discard(staging, out, keep_aside)  # staging now holds the previous output
             return
         os.replace(out, old)  # a kill between these two renames is repaired by _recover
     try:
@@ -237,7 +251,26 @@ def _swap(staging: Path, out: Path) -> None:
         if old.exists() and not out.exists():
             os.replace(old, out)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    _discard(old, out, keep_aside)
+
+
+def trash_path(out: Path) -> Path:
+    """Where a build leaves the output it replaced, for the next build's site process to delete."""
+    return out.parent / f".{out.name}.trash"
+
+
+def _discard(tree: Path, out: Path, keep_aside: bool) -> None:
+    """Delete a replaced output, or set it aside in trash_path(out) (deleting what was there)."""
+    trash = trash_path(out)
+    if keep_aside:
+        if trash.exists():
+            shutil.rmtree(trash, ignore_errors=True)
+        try:
+            os.replace(tree, trash)
+            return
+        except OSError:
+            pass
+    shutil.rmtree(tree, ignore_errors=True)
 
 
 def _recover(out: Path) -> None:
@@ -404,7 +437,7 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
         if files is not None:
             files.save()
         return Result(None, previous, 0, out, up_to_date=True)
-    site = _start_site(root, as_of, use_cache)
+    site = _start_site(root, out, as_of, use_cache)
     try:
         return _build(root, out, as_of, strict, progress, jobs, use_cache, files, fingerprint, site)
     finally:
@@ -412,10 +445,13 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
             site.close()
 
 
-def _start_site(root: Path, as_of: date, use_cache: bool) -> Any:
-    """MkDocs loading in a child process while this one loads the project (None: build the site in-process)."""
+def _start_site(root: Path, out: Path, as_of: date, use_cache: bool) -> Any:
+    """MkDocs loading in a child process while this one loads the project (None: build the site in-process).
+
+    The child also deletes the output the previous build set aside (trash_path), while it waits for the pages.
+    """
     from .site import SiteProcess
-    return SiteProcess.start(root, as_of, use_cache)
+    return SiteProcess.start(root, as_of, use_cache, trash=trash_path(out))
 
 
 def _build(root: Path, out: Path, as_of: date, strict: bool, progress: Optional[Progress], jobs: Optional[int],
@@ -446,7 +482,7 @@ def _build(root: Path, out: Path, as_of: date, strict: bool, progress: Optional[
                     write_manifest(writer)
                 result.written = writer.count
                 with measure("swap"):
-                    _swap(staging, out)
+                    _swap(staging, out, keep_aside=site is not None and use_cache)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
