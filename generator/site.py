@@ -973,6 +973,9 @@ def write_register(writer: Any, rows: list[dict[str, Any]]) -> None:
 def _lean_gc() -> Iterator[None]:
     """Keep the garbage collector off the loaded project: with 10,000 CRCs, full collections cost seconds."""
     import gc
+    if gc.get_freeze_count():  # the build froze the loaded project already: unfreezing here would undo it
+        yield
+        return
     threshold = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
