@@ -20,7 +20,7 @@ from typing import Any, Iterable, Optional, Sequence
 from . import metric_text, rules
 from .i18n import labels, long_date as _long_date, money, percent, pick, plural as plural_of, short_date, site_labels
 from .models import Board, Card, CardDoc, CrcDoc, KbPage
-from .naming import slug
+from .naming import slug as _slug
 from .outputs import base_name, crc_contexts, version_chains
 from .project import Project
 
@@ -57,6 +57,12 @@ _ACTIVE = re.compile(r"[&<>\\`*_\[\]{}#|]|:(?=\S)|([~^=+])(?=\1)|(?<=([~^=+]))\2
 _LEADING = re.compile(r"^(?:[-+*>]|\d+(?=[.)]))")
 
 
+@lru_cache(maxsize=65536)
+def slug(text: str) -> str:
+    """naming.slug, memoised: keywords, clients and tags repeat across thousands of CRCs."""
+    return _slug(text)
+
+
 def md(value: object) -> str:
     """Record text as inline Markdown that renders literally (no HTML, no markup, one line)."""
     return _md(str(value if value is not None else ""))
@@ -72,7 +78,13 @@ def _md(value: str) -> str:
 
 def attr(value: object) -> str:
     """Record text for raw HTML (element content or a quoted attribute)."""
-    return html.escape(" ".join(str(value if value is not None else "").split()), quote=True)
+    return _attr(str(value if value is not None else ""))
+
+
+@lru_cache(maxsize=65536)
+def _attr(value: str) -> str:
+    """attr() of a string, memoised like _md."""
+    return html.escape(" ".join(value.split()), quote=True)
 
 
 def title_text(value: str) -> str:
@@ -103,7 +115,7 @@ def json_script(element_id: str, value: object) -> str:
 
 def rel(from_page: str, target: str) -> str:
     """A relative link from a docs page to another docs path or output file (both relative to the root)."""
-    base = _parts(posixpath.dirname(from_page))
+    base = _dir_parts(from_page)
     parts = _parts(target)
     common = 0
     for a_part, b_part in zip(base, parts):
@@ -111,6 +123,12 @@ def rel(from_page: str, target: str) -> str:
             break
         common += 1
     return "/".join([".."] * (len(base) - common) + list(parts[common:])) or "."
+
+
+@lru_cache(maxsize=4096)
+def _dir_parts(page: str) -> tuple[str, ...]:
+    """The segments of a page's folder."""
+    return _parts(posixpath.dirname(page))
 
 
 @lru_cache(maxsize=None)
@@ -226,6 +244,7 @@ class Site:
     latest: dict[str, Entry] = field(default_factory=dict)
     current: list[Entry] = field(default_factory=list)
     by_tag: dict[str, list[Entry]] = field(default_factory=dict)
+    _related: Optional[tuple[list[Entry], dict[int, int]]] = field(default=None, repr=False)
 
     @property
     def language(self) -> str:
@@ -289,6 +308,13 @@ class Site:
     def column_title(self, key: str) -> str:
         col = self.board.column(key) if self.board else None
         return col.title if col else key
+
+    def related_order(self) -> tuple[list[Entry], dict[int, int]]:
+        """The current versions, exemplary first then newest (name as the tie-break), and each one's rank."""
+        if self._related is None:
+            order = sorted(self.current, key=lambda e: (e.page is None, -e.doc.crc.date.toordinal(), e.doc.name))
+            self._related = order, {id(e): i for i, e in enumerate(order)}
+        return self._related
 
     def by_key(self) -> dict[str, list[Entry]]:
         groups: dict[str, list[Entry]] = defaultdict(list)
@@ -961,8 +987,9 @@ def kb_path(page: KbPage) -> str:
 
 def related_crcs(site: Site, page: KbPage) -> list[Entry]:
     """Current CRC versions sharing a tag with a hand-written page, exemplary first."""
-    found = {id(e): e for t in dict.fromkeys(slug(t) for t in page.meta.tags) for e in site.by_tag.get(t, [])}
-    return sorted(found.values(), key=lambda e: (e.page is None, -e.doc.crc.date.toordinal(), e.doc.name))
+    order, rank = site.related_order()
+    found = {rank[id(e)] for t in dict.fromkeys(slug(t) for t in page.meta.tags) for e in site.by_tag.get(t, [])}
+    return [order[i] for i in sorted(found)]
 
 
 def kb_page(site: Site, page: KbPage) -> str:
