@@ -13,7 +13,8 @@ import posixpath
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from operator import attrgetter
+from functools import cached_property, lru_cache
 from datetime import date
 from typing import Any, Iterable, Optional, Sequence
 
@@ -65,7 +66,7 @@ def slug(text: str) -> str:
 
 def md(value: object) -> str:
     """Record text as inline Markdown that renders literally (no HTML, no markup, one line)."""
-    return _md(str(value if value is not None else ""))
+    return _md(value if type(value) is str else str(value if value is not None else ""))
 
 
 @lru_cache(maxsize=65536)
@@ -229,6 +230,11 @@ class Entry:
     def score(self) -> int:
         return self.ctx["score"]["total"]
 
+    @cached_property
+    def order(self) -> tuple[date, tuple[int, int], str]:
+        """Meeting date, version, name: what orders versions (newest_first), computed once."""
+        return self.doc.crc.date, self.doc.crc.major_minor, self.doc.name
+
 
 @dataclass
 class Site:
@@ -372,7 +378,10 @@ def tag_index(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
 
 def newest_first(entries: Iterable[Entry]) -> list[Entry]:
     """By meeting date then version, newest first, name as the tie-break."""
-    return sorted(entries, key=lambda e: (e.doc.crc.date, e.doc.crc.major_minor, e.doc.name), reverse=True)
+    return sorted(entries, key=_order, reverse=True)
+
+
+_order = attrgetter("order")
 
 
 def latest_versions(site: Site) -> list[Entry]:
@@ -789,7 +798,7 @@ def opportunity_page(site: Site, key: str, entries: Sequence[Entry]) -> str:
                                           versions=site.count(len(entries), "version_forms")) + "\n")
     ordered = sorted(chains.values(), key=lambda ch: (ch[-1].doc.crc.date, ch[-1].doc.name), reverse=True)
     for chain in ordered:
-        parts.append(crc_section(site, page, sorted(chain, key=lambda e: e.doc.crc.major_minor)))
+        parts.append(crc_section(site, page, sorted(chain, key=lambda e: e.order[1])))
     if not chains:
         parts.append(t["no_crc_here"] + "\n")
     return "\n".join(parts)
@@ -866,7 +875,7 @@ def by_type_page(site: Site) -> str:
             parts.append(t["none_of_type"] + "\n")
             continue
         avg = f"{sum(e.score for e in entries) / len(entries):.1f}"
-        exemplary = [e for e in newest_first(entries) if e.page]
+        exemplary = newest_first(e for e in entries if e.page)
         parts.append(f"{t['average_score']}{colon} {avg if site.language == 'en' else avg.replace('.', ',')}/10. "
                      + ((f"{t['exemplary_list']}{colon} "
                          + ", ".join(link(page, e.ctx["subject"], e.page or "") for e in exemplary) + ".")
@@ -922,7 +931,7 @@ def by_month_page(site: Site) -> str:
 def register_page(site: Site) -> str:
     """The filterable register of every CRC version (data: crc/index.json)."""
     page, t = REGISTER, site.t
-    months = sorted({e.doc.crc.date.strftime("%Y-%m") for e in site.entries}, reverse=True)
+    months = sorted({day.strftime("%Y-%m") for day in {e.doc.crc.date for e in site.entries}}, reverse=True)
     types = [(k, site.lab[k]) for k in ("discovery", "demo", "negotiation", "qbr")]
     statuses = [(s, site.lab[s]) for s in ("draft", "sent", "validated", "corrected")]
     keywords = sorted({k for e in site.entries for k in e.doc.crc.keywords}, key=lambda k: (slug(k), k))
