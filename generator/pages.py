@@ -252,16 +252,16 @@ class Site:
     by_tag: dict[str, list[Entry]] = field(default_factory=dict)
     _related: Optional[tuple[list[Entry], dict[int, int]]] = field(default=None, repr=False)
 
-    @property
+    @cached_property
     def language(self) -> str:
         return self.project.settings.language
 
-    @property
+    @cached_property
     def lab(self) -> dict[str, str]:
         """The documents' labels (i18n.LABELS)."""
         return labels(self.language)
 
-    @property
+    @cached_property
     def t(self) -> dict[str, str]:
         """The site's labels (i18n.SITE_LABELS)."""
         return site_labels(self.language)
@@ -856,7 +856,7 @@ def by_client_page(site: Site) -> str:
     for client in sorted(clients, key=lambda c: (slug(c), c)):
         entries = clients[client]
         keys = sorted({e.key for e in entries} | card_keys[client])
-        last = newest_first(entries)[0] if entries else None
+        last = max(entries, key=_order) if entries else None
         rows.append([f"**{md(client)}**", ", ".join(link(page, k.removeprefix("client:"), site.opp_pages[k]) for k in keys),
                      str(len(entries)), a(page, f"{site.date(last.doc.crc.date)} · {last.doc.name}", last.html) if last else "",
                      register_link(t, page, q=client) if entries else ""])
