@@ -135,6 +135,9 @@ def _dir_parts(page: str) -> tuple[str, ...]:
 @lru_cache(maxsize=None)
 def _parts(path: str) -> tuple[str, ...]:
     """The segments of a normalised relative path (`.` has none)."""
+    segments = path.split("/")
+    if "" not in segments and "." not in segments and ".." not in segments:
+        return tuple(segments)  # already normal: what normpath would give
     norm = posixpath.normpath(path)
     return () if norm == "." else tuple(norm.split("/"))
 
@@ -350,14 +353,14 @@ def build_site(project: Project, as_of: date, extras: Extras, contexts: Optional
     """The shared model: view models of every CRC (given, or computed), pages of every opportunity."""
     contexts = crc_contexts(project) if contexts is None else contexts
     cards = project.cards_by_id
-    keys = [rules.opportunity_key(d.crc) for d, _ in contexts] + list(cards)
-    opp_pages = _opportunity_pages(keys)
+    keys = [rules.opportunity_key(d.crc) for d, _ in contexts]
+    opp_pages = _opportunity_pages(keys + list(cards))
     entries = []
-    for doc, ctx in contexts:
-        key = rules.opportunity_key(doc.crc)
+    by_name: dict[str, Entry] = {}
+    for (doc, ctx), key in zip(contexts, keys):
         page = f"exemplaires/{doc.name}.md" if doc.crc.exemplary else None
         entries.append(Entry(doc, ctx, key, opp_pages[key], page))
-    by_name = {e.doc.name: e for e in entries}
+        by_name[doc.name] = entries[-1]
     chains = {k: [by_name[d.name] for d in chain] for k, chain in version_chains(project.crcs).items()}
     site = Site(project, as_of, extras, entries, chains, opp_pages, cards)
     latest = rules.latest_by_opportunity(project.crcs)
@@ -868,8 +871,11 @@ def by_type_page(site: Site) -> str:
     """CRCs by meeting type."""
     page, t, colon = BY_TYPE, site.t, site.colon
     parts = [front_matter(t["by_type"]), f"# {t['by_type']}\n"]
+    by_type: dict[str, list[Entry]] = defaultdict(list)
+    for e in site.entries:
+        by_type[e.doc.crc.type].append(e)
     for kind in ("discovery", "demo", "negotiation", "qbr"):
-        entries = [e for e in site.entries if e.doc.crc.type == kind]
+        entries = by_type.get(kind, [])
         parts.append(f"## {site.lab[kind]} ({len(entries)}) {{#{kind}}}\n")
         if not entries:
             parts.append(t["none_of_type"] + "\n")

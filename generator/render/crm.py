@@ -52,8 +52,7 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(columns)
-    for row in rows:
-        writer.writerow([safe_cell(row.get(c)) for c in columns])
+    writer.writerows(map(safe_cell, map(row.get, columns)) for row in rows)
     return (BOM + buf.getvalue()).encode("utf-8")
 
 
