@@ -93,17 +93,20 @@ def title_text(value: str) -> str:
     return html.escape(" ".join(value.split()), quote=True)
 
 
+_YAML_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(..., ensure_ascii=False) without a new encoder per call
+
+
 def front_matter(title: Optional[str], **meta: Any) -> str:
     """YAML front matter, every text HTML-escaped (themes insert title, tags and description verbatim).
 
     JSON scalars are valid YAML, so no YAML quoting rule can be broken by a record. Without a title,
     the page's first heading names it (the home page: the browser tab then shows the site name once).
     """
-    lines = ["---"] + ([f"title: {json.dumps(title_text(title), ensure_ascii=False)}"] if title is not None else [])
+    lines = ["---"] + ([f"title: {_YAML_JSON.encode(title_text(title))}"] if title is not None else [])
     for key, value in meta.items():
         if value:
             safe = [title_text(v) for v in value] if isinstance(value, list) else title_text(str(value))
-            lines.append(f"{key}: {json.dumps(safe, ensure_ascii=False)}")
+            lines.append(f"{key}: {_YAML_JSON.encode(safe)}")
     return "\n".join(lines + ["---", "", ""])
 
 
@@ -254,6 +257,7 @@ class Site:
     current: list[Entry] = field(default_factory=list)
     by_tag: dict[str, list[Entry]] = field(default_factory=dict)
     _related: Optional[tuple[list[Entry], dict[int, int]]] = field(default=None, repr=False)
+    _by_key: Optional[dict[str, list[Entry]]] = field(default=None, repr=False)
 
     @cached_property
     def language(self) -> str:
@@ -326,10 +330,12 @@ class Site:
         return self._related
 
     def by_key(self) -> dict[str, list[Entry]]:
-        groups: dict[str, list[Entry]] = defaultdict(list)
-        for e in self.entries:
-            groups[e.key].append(e)
-        return groups
+        """The versions of each opportunity, in name order (computed once)."""
+        if self._by_key is None:
+            self._by_key = defaultdict(list)
+            for e in self.entries:
+                self._by_key[e.key].append(e)
+        return self._by_key
 
 
 def _opportunity_pages(keys: Iterable[str]) -> dict[str, str]:
