@@ -230,35 +230,37 @@ def cached_metrics(project: Project, as_of: date, use_cache: bool,
 
 
 def generate(project: Project, as_of: date, writer: Writer, progress: Optional[Progress] = None,
-             jobs: Optional[int] = None, use_cache: bool = True) -> list[Finding]:
+             jobs: Optional[int] = None, use_cache: bool = True, site: Any = None) -> list[Finding]:
     """Write every output; return the findings of rendering.
 
-    The Word/HTML documents and the board's pages render in one pool of worker processes while this
-    process computes the metrics and builds the knowledge base; the register's data, which needs the
-    Word files' hashes, is written last.
+    The knowledge base's pages are generated first and handed to MkDocs in `site` (a SiteProcess,
+    when given); while it builds them, the Word/HTML documents and the board's pages render in one
+    pool of worker processes. The register's data, which needs the Word files' hashes, is written last.
     """
     from .pages import Extras
-    from .site import extras_in, write_register, write_site
+    from .site import extras_in, start_site, write_register
     with measure("view models"):
         contexts = crc_contexts(project)  # one view model per CRC, shared by the documents and the site
+    metrics = None
+    if project.board is not None:
+        from .metrics import from_project, headline
+        with measure("metrics"):
+            metrics = cached_metrics(project, as_of, use_cache, from_project)
+    with measure("metrics"):
+        findings = write_metrics(project, as_of, writer, metrics, use_cache)
+    found = extras_in(writer.base)
+    extras = Extras(found.files | frozenset(board_files(project)), found.metrics)
+    with measure("site pages"):
+        site_done = start_site(project, as_of, writer, {}, use_cache=use_cache, contexts=contexts, extras=extras,
+                               register=False, engine=site)
     with Workers(worker_count(jobs), threshold=1) as workers:  # even one document renders beside the site
         documents = start_documents(project, writer, workers, progress, use_cache, contexts)
-        metrics = None
-        if project.board is not None:
-            from .metrics import from_project, headline
-            with measure("metrics"):
-                metrics = cached_metrics(project, as_of, use_cache, from_project)
         with measure("board"):
             board = start_board(project, as_of, writer, workers, use_cache=use_cache,
                                 headline=headline(metrics, project.settings.language) if metrics else None)
-        with measure("metrics"):
-            findings = write_metrics(project, as_of, writer, metrics, use_cache)
         write_crm(project, writer)
-        found = extras_in(writer.base)
-        extras = Extras(found.files | frozenset(board_files(project)), found.metrics)
         with measure("site"):
-            findings += write_site(project, as_of, writer, {}, use_cache=use_cache, contexts=contexts,
-                                   extras=extras, register=False)
+            findings += site_done()
         findings += documents()
         with measure("board (wait)"):
             findings += board()

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from .models import ERROR, WARNING, Finding
 from .naming import safe_rel
@@ -391,7 +391,6 @@ def _write_stamp(root: Path, out: Path, fingerprint: str, findings: list[Finding
 def build(root: Path, out: Path, as_of: date, strict: bool = False,
           progress: Optional[Progress] = None, jobs: Optional[int] = None, use_cache: bool = True) -> Result:
     """Check, then generate every output into out, atomically."""
-    from . import outputs
     from .loader import FileIndex
     from .timing import measure
 
@@ -405,6 +404,25 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
         if files is not None:
             files.save()
         return Result(None, previous, 0, out, up_to_date=True)
+    site = _start_site(root, as_of, use_cache)
+    try:
+        return _build(root, out, as_of, strict, progress, jobs, use_cache, files, fingerprint, site)
+    finally:
+        if site is not None:
+            site.close()
+
+
+def _start_site(root: Path, as_of: date, use_cache: bool) -> Any:
+    """MkDocs loading in a child process while this one loads the project (None: build the site in-process)."""
+    from .site import SiteProcess
+    return SiteProcess.start(root, as_of, use_cache)
+
+
+def _build(root: Path, out: Path, as_of: date, strict: bool, progress: Optional[Progress], jobs: Optional[int],
+           use_cache: bool, files: Any, fingerprint: str, site: Any) -> Result:
+    """build() once the output is known to be out of date."""
+    from . import outputs
+    from .timing import measure
     project = load_project(root, as_of, use_cache=use_cache, files=files)
     result = Result(project, list(project.findings), out=out)
     if result.failed(strict):
@@ -420,7 +438,7 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
             try:
                 writer = Writer(staging, previous=out if use_cache else None)
                 result.findings += outputs.generate(project, as_of, writer, progress=progress, jobs=jobs,
-                                                   use_cache=use_cache)
+                                                   use_cache=use_cache, site=site)
                 if result.failed(strict):
                     shutil.rmtree(staging, ignore_errors=True)
                     return result

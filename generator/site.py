@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from .cachefile import store
 from .models import ERROR, WARNING, Finding
@@ -437,6 +437,7 @@ def _page_cache_plugin_class() -> type:
             self.lookups: dict[str, dict[str, bool]] = {}
             self.logs: dict[str, list[list[Any]]] = {}
             self.search: dict[str, list[dict[str, Any]]] = {}
+            self.digests: dict[str, tuple[str, int]] = {}
             self.mark = 0
 
         @event_priority(-200)
@@ -529,6 +530,7 @@ def _page_cache_plugin_class() -> type:
                 page.links_to_anchors = {files.get_file_from_path(p): v for p, v in entry.anchor_links.items()}
             for name, level, message in entry.logs:
                 logging.getLogger(name).log(level, "%s", message)
+            self.digests[file.src_uri] = (hashlib.sha256(entry.html).hexdigest(), len(entry.html))
             entry.html = b""  # read again when written: 10,000 pages of HTML need not stay in memory
             self.hits[file.src_uri] = entry
             self.store.hits += 1
@@ -648,45 +650,226 @@ def _our_plugin(config: Any) -> DealdocsPlugin:
     return plugin
 
 
+@dataclass(frozen=True)
+class SiteFile:
+    """One file of a built site: its output path, hash and size, and where its bytes are."""
+
+    rel: str
+    digest: str
+    size: int
+    path: str = ""  # in the folder MkDocs built into
+    key: str = ""   # or the key of the cached page MkDocs skipped
+
+
+@dataclass
+class SiteBuild:
+    """What a MkDocs build gave: its problems as findings, its files, and how many pages the cache spared."""
+
+    findings: list[Finding]
+    files: list[SiteFile] = field(default_factory=list)
+    hits: int = 0
+    rendered: int = 0
+
+
+class _Engine:
+    """MkDocs with the project's configuration loaded, ready to build pages (loading costs a few tenths
+    of a second, so `dealdocs build` does it in a child process while it loads the project: SiteProcess)."""
+
+    def __init__(self, root: Path, as_of: date, site_dir: Path, store: Optional[PageStore]) -> None:
+        self.root, self.as_of, self.site_dir, self.store = root, as_of, site_dir, store
+        cfg_path = config_path(root)
+        self.cfg_path = cfg_path
+        self.source = display_path(cfg_path, root) if cfg_path != DEFAULT_CONFIG else "<built-in>/mkdocs.yml"
+        self._stack = contextlib.ExitStack()
+        self.config: Any = None
+        self.cache: Any = None
+        self.failure: Optional[BaseException] = None
+
+    def __enter__(self) -> "_Engine":
+        from mkdocs.exceptions import MkDocsException
+        stack = self._stack
+        docs_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dealdocs-docs-")))
+        self.logs = stack.enter_context(_mkdocs_logs(self.source))
+        stack.enter_context(_build_date(self.as_of))
+        kb = self.root / "content" / "kb"  # docs_dir holds only content/kb (linked): not the records
+        try:
+            if kb.is_dir():
+                os.symlink(kb.absolute(), docs_dir / "kb", target_is_directory=True)
+            self._load(docs_dir)
+        except (MkDocsException, SystemExit, OSError) as exc:
+            self.failure = exc
+        return self
+
+    def _load(self, docs_dir: Path) -> None:
+        """Load and validate mkdocs.yml, add our plugins, start them."""
+        from mkdocs.config import load_config
+        config = load_config(config_file=str(self.cfg_path), docs_dir=str(docs_dir.absolute()),
+                             site_dir=str(self.site_dir.absolute()))
+        self.plugin = _our_plugin(config)
+        if self.store is not None:
+            self.cache = _page_cache_plugin_class()(self.store, engine_fingerprint(self.root, self.cfg_path, config))
+            config.plugins["dealdocs/page-cache"] = self.cache
+        config.plugins.on_startup(command="build", dirty=False)
+        self._stack.callback(config.plugins.on_shutdown)
+        _prelist_theme(config)
+        self.config = config
+
+    def build(self, pages: SitePages) -> SiteBuild:
+        """Build the pages into site_dir; unchanged pages come from the page store, unbuilt."""
+        from mkdocs.commands.build import build
+        from mkdocs.exceptions import MkDocsException
+        files: list[SiteFile] = []
+        if self.config is not None:
+            try:
+                self.plugin.prepare(self.root.absolute(), pages)
+                with _page_logs(self.cache):
+                    build(self.config, dirty=self.cache is not None)
+                files = self._files()
+            except (MkDocsException, SystemExit, OSError) as exc:
+                self.failure = exc
+            finally:
+                self.plugin.prepared = None
+        if self.failure is not None and not any(f.severity == ERROR for f in self.logs.findings):
+            self.logs.findings.append(Finding(self.source, 1, ERROR, "site",
+                                              f"the knowledge base could not be built: {self.failure}"))
+        store = self.store
+        return SiteBuild(list(self.logs.findings), files, store.hits if store else 0, store.stored if store else 0)
+
+    def _files(self) -> list[SiteFile]:
+        """Every file of the site: those MkDocs wrote, and the cached pages it skipped."""
+        out = {}
+        for path in self.site_dir.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                rel = path.relative_to(self.site_dir).as_posix()
+                out[rel] = SiteFile(rel, hashlib.sha256(data).hexdigest(), len(data), path=str(path))
+        cache = self.cache
+        if cache is not None and cache.enabled and cache.files is not None:
+            for f in cache.files:
+                if f.src_uri in cache.hits:
+                    digest, size = cache.digests[f.src_uri]
+                    out[f.dest_uri] = SiteFile(f.dest_uri, digest, size, key=cache.keys[f.src_uri])
+        return [out[rel] for rel in sorted(out)]
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stack.close()
+
+
+def _prelist_theme(config: Any) -> None:
+    """List the theme's files before the pages arrive: MkDocs walks and filters its ~15,000 files
+    (Material's icons) in every build, a tenth of a second; the build then reuses this list."""
+    from mkdocs.structure.files import Files
+    env = config.theme.get_env()
+    listed: dict[Any, list[str]] = {}
+    list_templates = env.list_templates
+
+    def listed_once(extensions: Any = None, filter_func: Any = None) -> list[str]:
+        key = (repr(extensions), getattr(filter_func, "__code__", filter_func))  # the same filter each build
+        if key not in listed:
+            listed[key] = list_templates(extensions, filter_func)
+        return list(listed[key])
+    env.list_templates = listed_once
+    Files([]).add_files_from_theme(env, config)
+    config.theme.get_env = lambda: env  # this engine builds once: one environment for its build
+
+
 def build_into(root: Path, pages: SitePages, as_of: date, site_dir: Path,
-               store: Optional[PageStore] = None) -> tuple[list[Finding], dict[str, str]]:
+               store: Optional[PageStore] = None) -> SiteBuild:
     """Run MkDocs on the generated pages into site_dir; MkDocs problems come back as findings.
 
-    With a page store, unchanged pages are not rendered: the keys of their cached HTML come back by
-    output path (the caller writes them beside site_dir's files).
+    With a page store, unchanged pages are not rendered: their cached HTML is named by key in the files.
     """
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
-    cfg_path = config_path(root)
-    source = display_path(cfg_path, root) if cfg_path != DEFAULT_CONFIG else "<built-in>/mkdocs.yml"
-    content = root / "content"
-    cached: dict[str, str] = {}
-    with tempfile.TemporaryDirectory(prefix="dealdocs-docs-") as docs, _mkdocs_logs(source) as logs, _build_date(as_of):
-        docs_dir = Path(docs)  # holds only content/kb (linked): MkDocs need not list the records
-        if (content / "kb").is_dir():
-            os.symlink((content / "kb").absolute(), docs_dir / "kb", target_is_directory=True)
+    with _Engine(root, as_of, site_dir, store) as engine:
+        return engine.build(pages)
+
+
+class SiteProcess:
+    """The knowledge base's MkDocs, loaded in a child process while this one loads the project.
+
+    submit() hands it the pages, result() waits for the SiteBuild; its files stay in a temporary folder
+    until close(). None from result() means the child is gone: the caller builds in-process instead.
+    """
+
+    def __init__(self, root: Path, as_of: date, use_cache: bool) -> None:
+        import multiprocessing
+        self.tmp = tempfile.mkdtemp(prefix="dealdocs-site-")
+        context = multiprocessing.get_context("fork")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_site_child, args=(child, root, as_of, Path(self.tmp) / "site",
+                                                                 use_cache), daemon=True)
+        self.process.start()
+        child.close()
+        self._sender: Optional[Any] = None
+
+    @staticmethod
+    def start(root: Path, as_of: date, use_cache: bool) -> Optional["SiteProcess"]:
+        """A started site process, or None where processes cannot be forked safely (then build in-process)."""
+        import multiprocessing
+        import threading
+        if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+            return None  # `dealdocs serve` builds from its server's thread: no fork there
         try:
-            config = load_config(config_file=str(cfg_path), docs_dir=str(docs_dir.absolute()),
-                                 site_dir=str(site_dir.absolute()))
-            plugin = _our_plugin(config)
-            plugin.prepare(root.absolute(), pages)
-            cache = _page_cache_plugin_class()(store, engine_fingerprint(root, cfg_path, config)) if store else None
-            if cache is not None:
-                config.plugins["dealdocs/page-cache"] = cache
-            config.plugins.on_startup(command="build", dirty=False)
-            try:
-                with _page_logs(cache):
-                    build(config, dirty=cache is not None)
-                if cache is not None and cache.enabled and cache.files is not None:
-                    cached = {f.dest_uri: cache.keys[f.src_uri] for f in cache.files if f.src_uri in cache.hits}
-            finally:
-                plugin.prepared = None
-                config.plugins.on_shutdown()
-        except (MkDocsException, SystemExit, OSError) as exc:
-            if not any(f.severity == ERROR for f in logs.findings):
-                logs.findings.append(Finding(source, 1, ERROR, "site", f"the knowledge base could not be built: {exc}"))
-    return logs.findings, cached
+            return SiteProcess(root, as_of, use_cache)
+        except OSError:
+            return None
+
+    def submit(self, pages: SitePages) -> None:
+        """Hand the pages over; a thread writes them, as the child may still be loading MkDocs."""
+        import pickle
+        import threading
+        blob = pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL)
+        self._sender = threading.Thread(target=self._send, args=(blob,), name="dealdocs-site-pages", daemon=True)
+        self._sender.start()
+
+    def _send(self, blob: bytes) -> None:
+        try:
+            self.conn.send_bytes(blob)
+        except OSError:
+            pass  # the child is gone: result() says so
+
+    def result(self) -> Optional[SiteBuild]:
+        """The child's build of the submitted pages, or None if the child died."""
+        if self._sender is not None:
+            self._sender.join()
+        try:
+            outcome = self.conn.recv()
+        except (EOFError, OSError):
+            return None
+        return outcome if isinstance(outcome, SiteBuild) else None
+
+    def build(self, pages: SitePages) -> Optional[SiteBuild]:
+        """submit(pages), then result()."""
+        self.submit(pages)
+        return self.result()
+
+    def close(self) -> None:
+        """Stop the child (if it still waits) and delete its files."""
+        import shutil
+        try:
+            self.conn.close()
+            self.process.join(timeout=5)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _site_child(conn: Any, root: Path, as_of: date, site_dir: Path, use_cache: bool) -> None:
+    """In the child: load MkDocs, wait for the pages, build them, send the SiteBuild back."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the child (close)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        with _Engine(root, as_of, site_dir, PageStore(root) if use_cache else None) as engine:
+            import pickle
+            pages = pickle.loads(conn.recv_bytes())
+            conn.send(engine.build(pages))
+    except BaseException as exc:  # noqa: BLE001 — the parent learns of it and builds in-process
+        log.debug("the site process failed: %s", exc, exc_info=True)
+    finally:
+        conn.close()
+        os._exit(0)
 
 
 @contextlib.contextmanager
@@ -730,8 +913,35 @@ def write_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], u
     once the Word files exist. The CRC view models are reused when given. Unchanged pages come from the
     page cache (.dealdocs-cache/site-pages/) unless use_cache is False.
     """
+    return start_site(project, as_of, writer, hashes, use_cache, contexts, extras, register)()
+
+
+def start_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], use_cache: bool = True,
+               contexts: Optional[list[tuple[Any, dict[str, Any]]]] = None, extras: Optional[Extras] = None,
+               register: bool = True, engine: Optional[SiteProcess] = None) -> Callable[[], list[Finding]]:
+    """write_site() in two steps: generate the pages now (and hand them to engine, a SiteProcess started
+    for this build, which builds them meanwhile); the function returned builds them if no engine did,
+    then copies the site into the output and gives the findings."""
     with _lean_gc():
-        return _write_site(project, as_of, writer, hashes, use_cache, contexts, extras, register)
+        rows = _written_index(writer, project, hashes) if register else None
+        pages = site_pages(project, as_of, extras if extras is not None else extras_in(writer.base), rows, contexts)
+    if engine is not None:
+        engine.submit(pages)
+    store = PageStore(project.root) if use_cache else None
+
+    def finish() -> list[Finding]:
+        with _lean_gc(), contextlib.ExitStack() as stack:
+            built = engine.result() if engine is not None else None
+            if built is None:
+                tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="dealdocs-site-"))
+                built = build_into(project.root, pages, as_of, Path(tmp) / "site", store)
+            findings = built.findings
+            if not any(f.severity == ERROR for f in findings):
+                findings += _copy_site(writer, built.files, store)
+        if store is not None:
+            log.info("site pages: %d from cache, %d rendered", built.hits, built.rendered)
+        return findings
+    return finish
 
 
 def write_register(writer: Any, rows: list[dict[str, Any]]) -> None:
@@ -766,39 +976,23 @@ def _written_index(writer: Any, project: Any, hashes: dict[str, str]) -> list[di
     return _index_rows(project, hashes)
 
 
-def _write_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], use_cache: bool,
-                contexts: Optional[list[tuple[Any, dict[str, Any]]]], extras: Optional[Extras],
-                register: bool) -> list[Finding]:
-    """write_site() proper."""
-    rows = _written_index(writer, project, hashes) if register else None
-    pages = site_pages(project, as_of, extras if extras is not None else extras_in(writer.base), rows, contexts)
-    store = PageStore(project.root) if use_cache else None
-    with tempfile.TemporaryDirectory(prefix="dealdocs-site-") as tmp:
-        site_dir = Path(tmp) / "site"
-        findings, cached = build_into(project.root, pages, as_of, site_dir, store)
-        if not any(f.severity == ERROR for f in findings):
-            findings += _copy_site(writer, site_dir, cached, store)
-    if store is not None:
-        log.info("site pages: %d from cache, %d rendered", store.hits, store.stored)
-    return findings
-
-
-def _copy_site(writer: Any, site_dir: Path, cached: dict[str, str], store: Optional[PageStore]) -> list[Finding]:
-    """Write what MkDocs built and the cached pages it skipped, by output path."""
+def _copy_site(writer: Any, files: list[SiteFile], store: Optional[PageStore]) -> list[Finding]:
+    """Write the site's files beside the other outputs; an unchanged file is linked from the previous output."""
     findings: list[Finding] = []
-    files = {p.relative_to(site_dir).as_posix(): p for p in site_dir.rglob("*") if p.is_file()}
-    for rel in sorted(files.keys() | cached.keys()):
-        if rel in SKIPPED:
+    for f in files:
+        if f.rel in SKIPPED:
             continue
-        if writer.has(rel):
-            findings.append(Finding("<site>", 1, WARNING, "site", f"{rel} is already written by another output: "
+        if writer.has(f.rel):
+            findings.append(Finding("<site>", 1, WARNING, "site", f"{f.rel} is already written by another output: "
                                     "the knowledge-base copy was skipped"))
             continue
-        data = store.html(cached[rel]) if store is not None and rel in cached else files[rel].read_bytes()
+        if writer.reuse(f.rel, f.digest, f.size):
+            continue
+        data = (store.html(f.key) if store is not None else None) if f.key else Path(f.path).read_bytes()
         if data is None:
-            return findings + [Finding("<site>", 1, ERROR, "site", f"the cached page {rel} changed during the build "
+            return findings + [Finding("<site>", 1, ERROR, "site", f"the cached page {f.rel} changed during the build "
                                        "(.dealdocs-cache/site-pages/): build again")]
-        writer.write(rel, data)
+        writer.write(f.rel, data)
     return findings
 
 

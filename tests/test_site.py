@@ -491,6 +491,51 @@ def test_cached_page_links_are_checked_again(scratch_project: Scratch, tmp_path:
     assert warm == cold and findings == cold_findings
 
 
+def test_site_built_in_the_site_process_is_the_in_process_site(scratch_project: Scratch, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dealdocs build` runs MkDocs in a child process loaded ahead of the pages: same bytes, same findings."""
+    from generator import site
+    write_project(scratch_project)
+    started: list = []
+    real_start = site.SiteProcess.start
+
+    def start(*args: object) -> object:
+        started.append(real_start(*args))
+        return started[-1]
+    monkeypatch.setattr(site.SiteProcess, "start", staticmethod(start))
+    child = build(scratch_project.root, tmp_path / "child", AS_OF, use_cache=False)
+    assert started and started[0] is not None and not started[0].process.is_alive()
+    assert not Path(started[0].tmp).exists()  # its folder is gone with it
+    monkeypatch.setattr(site.SiteProcess, "start", staticmethod(lambda *args: None))
+    alone = build(scratch_project.root, tmp_path / "alone", AS_OF, use_cache=False)
+    assert site_files(tmp_path / "child") == site_files(tmp_path / "alone")
+    assert child.findings == alone.findings and any(f.field == "site" for f in child.findings)
+
+
+def test_a_dead_site_process_is_replaced_by_an_in_process_build(scratch_project: Scratch, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import site
+    write_project(scratch_project)
+    reference = build(scratch_project.root, tmp_path / "ref", AS_OF, use_cache=False)
+    real_submit, real_result = site.SiteProcess.submit, site.SiteProcess.result
+    outcomes: list = []
+
+    def killed_first(self: site.SiteProcess, pages: object) -> None:
+        self.process.kill()
+        self.process.join()
+        real_submit(self, pages)
+
+    def result(self: site.SiteProcess) -> object:
+        outcomes.append(real_result(self))
+        return outcomes[-1]
+    monkeypatch.setattr(site.SiteProcess, "submit", killed_first)
+    monkeypatch.setattr(site.SiteProcess, "result", result)
+    result = build(scratch_project.root, tmp_path / "out", AS_OF, use_cache=False)
+    assert outcomes == [None]
+    assert site_files(tmp_path / "out") == site_files(tmp_path / "ref")
+    assert result.findings == reference.findings
+
+
 def test_sample_repository_builds_the_same_warm_and_cold(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     if not (ROOT / "content" / "crc").is_dir():
         pytest.skip("the repository's sample content is not here")
