@@ -13,9 +13,9 @@ import posixpath
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from operator import attrgetter
 from functools import cached_property, lru_cache
 from datetime import date
+from operator import attrgetter
 from typing import Any, Iterable, Optional, Sequence
 
 from . import metric_text, rules
