@@ -152,7 +152,12 @@ def print_findings(findings: Sequence[Finding], fmt: str = "text") -> None:
 def _summary(findings: Sequence[Finding]) -> str:
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
-    return f"{errors} error(s), {warnings} warning(s)"
+    return f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
+
+
+def _count(n: int, noun: str) -> str:
+    """`1 error`, `2 errors`, `0 errors`."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -255,7 +260,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
     for name in added:
         print(f"locked {name}")
     if not args.quiet:
-        print(f"{len(added)} version(s) added to crc.lock ({len(lines)} in all)", file=sys.stderr)
+        print(f"{_count(len(added), 'version')} added to crc.lock ({len(lines)} in all)", file=sys.stderr)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         print_findings(errors)

@@ -219,8 +219,12 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _swap(staging: Path, out: Path) -> None:
-    """Replace out by staging: one atomic exchange where the system has it, else two renames."""
+def _swap(staging: Path, out: Path, keep_aside: bool = False) -> None:
+    """Replace out by staging: one atomic exchange where the system has it, else two renames.
+
+    keep_aside: leave the replaced output in trash_path(out) for the next build to delete beside its
+    own work (it is mostly hard links to this output's files), instead of deleting it now.
+    """
     old = out.parent / f".{out.name}.old"
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
@@ -228,7 +232,7 @@ def _swap(staging: Path, out: Path) -> None:
         if not out.is_dir():
             raise BuildError(f"{out} exists and is not a directory")
         if _exchange(staging, out):
-            shutil.rmtree(staging, ignore_errors=True)  # staging now holds the previous output
+            _discard(staging, out, keep_aside)  # staging now holds the previous output
             return
         os.replace(out, old)  # a kill between these two renames is repaired by _recover
     try:
@@ -237,7 +241,26 @@ def _swap(staging: Path, out: Path) -> None:
         if old.exists() and not out.exists():
             os.replace(old, out)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    _discard(old, out, keep_aside)
+
+
+def trash_path(out: Path) -> Path:
+    """Where a build leaves the output it replaced, for the next build's site process to delete."""
+    return out.parent / f".{out.name}.trash"
+
+
+def _discard(tree: Path, out: Path, keep_aside: bool) -> None:
+    """Delete a replaced output, or set it aside in trash_path(out) (deleting what was there)."""
+    trash = trash_path(out)
+    if keep_aside:
+        if trash.exists():
+            shutil.rmtree(trash, ignore_errors=True)
+        try:
+            os.replace(tree, trash)
+            return
+        except OSError:
+            pass
+    shutil.rmtree(tree, ignore_errors=True)
 
 
 def _recover(out: Path) -> None:
@@ -404,7 +427,7 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
         if files is not None:
             files.save()
         return Result(None, previous, 0, out, up_to_date=True)
-    site = _start_site(root, as_of, use_cache)
+    site = _start_site(root, out, as_of, use_cache)
     try:
         return _build(root, out, as_of, strict, progress, jobs, use_cache, files, fingerprint, site)
     finally:
@@ -412,10 +435,13 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
             site.close()
 
 
-def _start_site(root: Path, as_of: date, use_cache: bool) -> Any:
-    """MkDocs loading in a child process while this one loads the project (None: build the site in-process)."""
+def _start_site(root: Path, out: Path, as_of: date, use_cache: bool) -> Any:
+    """MkDocs loading in a child process while this one loads the project (None: build the site in-process).
+
+    The child also deletes the output the previous build set aside (trash_path), while it waits for the pages.
+    """
     from .site import SiteProcess
-    return SiteProcess.start(root, as_of, use_cache)
+    return SiteProcess.start(root, as_of, use_cache, trash=trash_path(out))
 
 
 def _build(root: Path, out: Path, as_of: date, strict: bool, progress: Optional[Progress], jobs: Optional[int],
@@ -446,7 +472,7 @@ def _build(root: Path, out: Path, as_of: date, strict: bool, progress: Optional[
                     write_manifest(writer)
                 result.written = writer.count
                 with measure("swap"):
-                    _swap(staging, out)
+                    _swap(staging, out, keep_aside=site is not None and use_cache)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise

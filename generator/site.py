@@ -196,7 +196,7 @@ def _index_rows(project: Any, hashes: dict[str, str]) -> list[dict[str, Any]]:
 
 PAGE_CACHE = "site-pages"
 _PAGE_MAGIC = b"DDP1"
-_CACHE_FORMAT = "1"
+_CACHE_FORMAT = "2"
 ENGINE = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2")
 _DIRTY_WARNING = "A 'dirty' build is being performed"
 
@@ -213,11 +213,13 @@ class CachedPage:
     anchors: list[str] = field(default_factory=list)          # ids present on the page
     anchor_links: Optional[dict[str, dict[str, str]]] = None  # target path → {anchor: link as written}
     tagged: bool = False
+    digest: str = ""  # sha256 of html, for the output's manifest
 
     def encode(self, key: str) -> bytes:
         """Magic, sha256 of the payload, then the payload (key-stamped metadata, then the HTML)."""
         meta = {"key": key, "uri": self.uri, "search": self.search, "logs": self.logs, "lookups": self.lookups,
-                "anchors": self.anchors, "anchor_links": self.anchor_links, "tagged": self.tagged}
+                "anchors": self.anchors, "anchor_links": self.anchor_links, "tagged": self.tagged,
+                "digest": hashlib.sha256(self.html).hexdigest()}
         head = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         payload = len(head).to_bytes(8, "big") + head + self.html
         return _PAGE_MAGIC + hashlib.sha256(payload).digest() + payload
@@ -508,13 +510,19 @@ def _page_cache_plugin_class() -> type:
             listings = sorted((uri, comment.findall(src)) for uri, src in sources.items() if directive in src)
             fingerprint = hashlib.sha256(json.dumps([self.engine, nav_sig, repr(listings)]).encode()).hexdigest()
             listing_uris = {uri for uri, _ in listings}
+            exists: dict[str, bool] = {}  # pages look up the same paths: ask MkDocs once per path
+
+            def present(path: str) -> bool:
+                if path not in exists:
+                    exists[path] = files.get_file_from_path(path) is not None
+                return exists[path]
             for f in files.documentation_pages():
                 if f.src_uri in listing_uris:
                     continue  # a tags listing shows every page's tags: always rendered
                 key = self.keys[f.src_uri] = page_key(fingerprint, f.src_uri, sources[f.src_uri])
                 entry = self.store.get(key)
                 if entry is not None and entry.uri == f.src_uri and all(
-                        (files.get_file_from_path(p) is not None) == found for p, found in entry.lookups.items()):
+                        present(p) == found for p, found in entry.lookups.items()):
                     self._replay(entry, f, config, files)
             return True
 
@@ -530,7 +538,7 @@ def _page_cache_plugin_class() -> type:
                 page.links_to_anchors = {files.get_file_from_path(p): v for p, v in entry.anchor_links.items()}
             for name, level, message in entry.logs:
                 logging.getLogger(name).log(level, "%s", message)
-            self.digests[file.src_uri] = (hashlib.sha256(entry.html).hexdigest(), len(entry.html))
+            self.digests[file.src_uri] = (entry.digest, len(entry.html))  # checked with the entry's checksum
             entry.html = b""  # read again when written: 10,000 pages of HTML need not stay in memory
             self.hits[file.src_uri] = entry
             self.store.hits += 1
@@ -790,26 +798,30 @@ class SiteProcess:
     until close(). None from result() means the child is gone: the caller builds in-process instead.
     """
 
-    def __init__(self, root: Path, as_of: date, use_cache: bool) -> None:
+    def __init__(self, root: Path, as_of: date, use_cache: bool, trash: Optional[Path] = None) -> None:
         import multiprocessing
         self.tmp = tempfile.mkdtemp(prefix="dealdocs-site-")
         context = multiprocessing.get_context("fork")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_site_child, args=(child, root, as_of, Path(self.tmp) / "site",
-                                                                 use_cache), daemon=True)
+        self.process = context.Process(target=_site_child, args=(child, self.conn, root, as_of,
+                                                                 Path(self.tmp) / "site", use_cache, trash),
+                                       daemon=True)
         self.process.start()
         child.close()
         self._sender: Optional[Any] = None
 
     @staticmethod
-    def start(root: Path, as_of: date, use_cache: bool) -> Optional["SiteProcess"]:
-        """A started site process, or None where processes cannot be forked safely (then build in-process)."""
+    def start(root: Path, as_of: date, use_cache: bool, trash: Optional[Path] = None) -> Optional["SiteProcess"]:
+        """A started site process, or None where processes cannot be forked safely (then build in-process).
+
+        trash: a folder the child deletes while it waits for the pages (the output a previous build replaced).
+        """
         import multiprocessing
         import threading
         if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
             return None  # `dealdocs serve` builds from its server's thread: no fork there
         try:
-            return SiteProcess(root, as_of, use_cache)
+            return SiteProcess(root, as_of, use_cache, trash)
         except OSError:
             return None
 
@@ -855,14 +867,19 @@ class SiteProcess:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def _site_child(conn: Any, root: Path, as_of: date, site_dir: Path, use_cache: bool) -> None:
-    """In the child: load MkDocs, wait for the pages, build them, send the SiteBuild back."""
+def _site_child(conn: Any, parent_end: Any, root: Path, as_of: date, site_dir: Path, use_cache: bool,
+                trash: Optional[Path]) -> None:
+    """In the child: load MkDocs, delete trash, wait for the pages, build them, send the SiteBuild back."""
     import signal
+    parent_end.close()  # inherited: without closing it, the pipe would never end if the parent were killed
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the child (close)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         with _Engine(root, as_of, site_dir, PageStore(root) if use_cache else None) as engine:
             import pickle
+            import shutil
+            if trash is not None:
+                shutil.rmtree(trash, ignore_errors=True)
             pages = pickle.loads(conn.recv_bytes())
             conn.send(engine.build(pages))
     except BaseException as exc:  # noqa: BLE001 — the parent learns of it and builds in-process

@@ -433,6 +433,23 @@ def _once_staging_exists(proc: subprocess.Popen, staging: Path) -> None:
     time.sleep(0.05)
 
 
+def _no_process_left(root: Path) -> None:
+    """No process of a killed build (site process, workers) stays behind: each notices its parent is gone."""
+    deadline = time.monotonic() + 20
+    while True:
+        left = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and str(root).encode() in (entry / "cmdline").read_bytes():
+                    left.append(entry.name)
+            except OSError:
+                continue
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert not left, f"processes of the killed build still run: {left}"
+
+
 def test_build_killed_with_sigkill_keeps_the_previous_output(tmp_path: Path) -> None:
     root = _bulk_project(tmp_path)
     out = tmp_path / "site"
@@ -450,6 +467,7 @@ def test_build_killed_with_sigkill_keeps_the_previous_output(tmp_path: Path) -> 
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the build finished before it could be killed"
     assert tree(out) == before
+    _no_process_left(root)
     again = subprocess.run(_cli(root, out, "--jobs", "1"), cwd=REPO, env=env, capture_output=True, text=True)
     assert again.returncode == 0, again.stdout + again.stderr
     assert not staging.exists() and not (tmp_path / ".site.old").exists()

@@ -315,3 +315,21 @@ def test_check_again_gives_the_same_findings(scratch_project: Scratch, run_cli) 
     result = check(scratch_project.root, date.fromisoformat(AS_OF), use_cache=False)
     assert [f.as_dict() for f in result.findings] == json.loads(out)
     assert not (scratch_project.root / ".dealdocs-cache").exists()  # without the cache, nothing is written
+
+
+def test_the_replaced_output_is_set_aside_then_deleted_by_the_next_build(scratch_project: Scratch, run_cli,
+                                                                         tmp_path: Path) -> None:
+    """A rebuild leaves the output it replaced in .site.trash; the next build's site process deletes it."""
+    scratch_project.crc()
+    out, trash = tmp_path / "site", tmp_path / ".site.trash"
+    assert build(scratch_project, run_cli, out) == 0
+    assert not trash.exists()  # nothing was replaced
+    first = tree(out)
+    assert build(scratch_project, run_cli, out, "--as-of", "2025-09-26") == 0
+    assert tree(trash) == first
+    second = tree(out)
+    assert build(scratch_project, run_cli, out, "--as-of", "2025-09-27") == 0
+    assert tree(trash) == second  # the first one is gone, the second set aside
+    assert build(scratch_project, run_cli, out, "--as-of", "2025-09-28", "--no-cache") == 0
+    assert not trash.exists()  # --no-cache keeps nothing aside (its files are not links)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == [".site.lock"]

@@ -499,14 +499,14 @@ def test_site_built_in_the_site_process_is_the_in_process_site(scratch_project: 
     started: list = []
     real_start = site.SiteProcess.start
 
-    def start(*args: object) -> object:
-        started.append(real_start(*args))
+    def start(*args: object, **kwargs: object) -> object:
+        started.append(real_start(*args, **kwargs))
         return started[-1]
     monkeypatch.setattr(site.SiteProcess, "start", staticmethod(start))
     child = build(scratch_project.root, tmp_path / "child", AS_OF, use_cache=False)
     assert started and started[0] is not None and not started[0].process.is_alive()
     assert not Path(started[0].tmp).exists()  # its folder is gone with it
-    monkeypatch.setattr(site.SiteProcess, "start", staticmethod(lambda *args: None))
+    monkeypatch.setattr(site.SiteProcess, "start", staticmethod(lambda *args, **kwargs: None))
     alone = build(scratch_project.root, tmp_path / "alone", AS_OF, use_cache=False)
     assert site_files(tmp_path / "child") == site_files(tmp_path / "alone")
     assert child.findings == alone.findings and any(f.field == "site" for f in child.findings)
