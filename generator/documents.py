@@ -148,6 +148,17 @@ def _render_safe(args: tuple[Job, TemplateSet]) -> tuple[str, dict[str, bytes], 
         return job.name, {}, (job.source, 1, f"cannot render {job.name}: {type(exc).__name__}: {str(exc)[:200]}")
 
 
+def render_now(job: Job, key: str, templates: TemplateSet, cache: "Cache") -> Outcome:
+    """One job's files in this process: from the cache, else rendered (and cached)."""
+    cached = cache.get(key)
+    if cached is not None:
+        return job.name, cached, None
+    outcome = _render_safe((job, templates))
+    if outcome[2] is None:
+        cache.put(key, outcome[1])
+    return outcome
+
+
 # --- cache -----------------------------------------------------------------------
 
 
@@ -229,11 +240,11 @@ def _render_chunk(chunk: list[tuple[Job, TemplateSet]]) -> list[Outcome]:
 
 def render_documents(jobs: list[Job], templates: TemplateSet, cache: Cache, workers: Workers,
                      on_files: Callable[[str, dict[str, bytes]], None],
-                     progress: Optional[Progress] = None, reuse: Optional[Callable[[str, str], bool]] = None,
+                     progress: Optional[Progress] = None, reuse: Optional[Callable[[Job, str], bool]] = None,
                      keys_out: Optional[dict[str, str]] = None) -> tuple[Batch, list[tuple[str, int, str]]]:
     """Hand every job's files to on_files (previous output, cache, then workers) as soon as they exist.
 
-    reuse(name, key) may keep a job's files from the previous output (true when it did); keys_out
+    reuse(job, key) may keep a job's files from the previous output (true when it will); keys_out
     receives every job's cache key. Returns the batch to wait for and the list that collects rendering
     errors (complete after wait()).
     """
@@ -243,7 +254,7 @@ def render_documents(jobs: list[Job], templates: TemplateSet, cache: Cache, work
         key = job_key(job, templates)
         if keys_out is not None:
             keys_out[job.name] = key
-        if reuse is not None and reuse(job.name, key):
+        if reuse is not None and reuse(job, key):
             continue
         cached = cache.get(key)
         if cached is not None:

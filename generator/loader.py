@@ -7,6 +7,7 @@ import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Optional
 
 import yaml
@@ -59,7 +60,8 @@ class Loaded:
 
     path: str
     data: Any
-    lines: dict[tuple, int] = field(default_factory=dict)
+    lines: Mapping[tuple, int] = field(default_factory=dict)
+    text: str = ""  # the data as the parse cache keeps it (JSON), when it came from there: for quick searches
 
 
 def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -76,9 +78,9 @@ def decode(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
     return decode_bytes(read_raw(path, limits))
 
 
-def read_raw(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+def read_raw(path: "str | Path", limits: Limits = DEFAULT_LIMITS) -> bytes:
     """The bytes of a regular file within the size limit (never a pipe or a device, never more)."""
-    info = path.stat()
+    info = os.stat(path)
     if not stat.S_ISREG(info.st_mode):
         raise LoadError(1, "not a regular file (a device, pipe or socket?): refused")
     if info.st_size > limits.max_bytes:
@@ -190,48 +192,86 @@ def _forbidden(text: str, bad: re.Match, rel: str, limits: Limits) -> LoadError:
     return LoadError(line_at(text, bad.start()), forbidden_message(bad.group()), field)
 
 
-def relpath(path: Path, root: Path) -> str:
+def relpath(path: "str | Path", root: "str | Path") -> str:
     """A path relative to the root, with forward slashes."""
+    text, base = os.fspath(path), os.fspath(root)
+    if text.startswith(base) and text[len(base):len(base) + 1] == "/" and base not in ("", ".", "/"):
+        return text[len(base) + 1:]  # the usual case, without pathlib
+    path, root = Path(path), Path(root)
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
 
 
-def find_files(root: Path, folder: str, patterns: tuple[str, ...]) -> tuple[list[Path], list[Finding]]:
-    """Files under root/folder matching the patterns, sorted; symlinks out of root refused."""
-    base = root / folder
-    if not base.is_dir():
+def find_files(root: Path, folder: str, patterns: tuple[str, ...]) -> tuple[list[str], list[Finding]]:
+    """Paths (root joined with the relative path) of the files under root/folder matching the patterns,
+    sorted as paths; symlinks out of root refused."""
+    base = os.path.join(root, folder)
+    if not os.path.isdir(base):
         return [], []
-    real_root = root.resolve()
-    found: list[Path] = []
+    real_root = os.path.realpath(root)
+    matches = _matcher(patterns)
+    found: list[str] = []
     findings: list[Finding] = []
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith(".") or not any(Path(name).match(p) for p in patterns):
+    folders = [base]
+    while folders:  # as os.walk(base, followlinks=False), top-down in name order, hidden folders skipped
+        top = folders.pop()
+        dirs, files = _scan(top)
+        for name in sorted(files):
+            if name.startswith(".") or not matches(name):
                 continue
-            path = Path(dirpath) / name
-            if path.is_symlink() and not _inside(path.resolve(), real_root):
+            path = os.path.join(top, name)
+            if files[name] and not _inside(os.path.realpath(path), real_root):
                 findings.append(Finding(relpath(path, root), 1, ERROR, "",
                                         "symbolic link pointing outside the repository: refused"))
                 continue
             found.append(path)
-    return sorted(found), findings
+        folders += [os.path.join(top, d) for d in sorted(dirs, reverse=True) if not d.startswith(".") and not dirs[d]]
+    found.sort(key=lambda p: p.split("/"))  # as pathlib sorts paths: part by part
+    return found, findings
 
 
-def ensure_inside(path: Path, root: Path) -> None:
+def _scan(folder: str) -> tuple[dict[str, bool], dict[str, bool]]:
+    """A folder's sub-folders and other entries, each with whether it is a symbolic link (as os.walk
+    lists them: an unreadable folder lists nothing, a link to a folder counts as a folder)."""
+    dirs: dict[str, bool] = {}
+    files: dict[str, bool] = {}
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                (dirs if _is(entry.is_dir) else files)[entry.name] = _is(entry.is_symlink)
+    except OSError:
+        return {}, {}
+    return dirs, files
+
+
+def _is(test: Any) -> bool:
+    """A DirEntry test, False when it fails (as os.path.isdir and os.path.islink)."""
+    try:
+        return test()
+    except OSError:
+        return False
+
+
+def _matcher(patterns: tuple[str, ...]) -> Any:
+    """A test of a file name against glob patterns (str.endswith for the usual '*.yaml')."""
+    import fnmatch
+    if all(p.startswith("*") and not any(c in p[1:] for c in "*?[") for p in patterns):
+        suffixes = tuple(p[1:] for p in patterns)
+        return lambda name: name.endswith(suffixes)
+    return lambda name: any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def ensure_inside(path: "str | Path", root: "str | Path") -> None:
     """Refuse a file that resolves outside the repository (a symbolic link out of it)."""
-    if not _inside(path.resolve(), root.resolve()):
+    if not _inside(os.path.realpath(path), os.path.realpath(root)):
         raise LoadError(1, "symbolic link pointing outside the repository: refused")
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False
+def _inside(path: str, root: str) -> bool:
+    """Whether a resolved path is root or under it."""
+    return path == root or path.startswith(root if root.endswith("/") else root + "/")
 
 
 class _Composer:
@@ -424,7 +464,8 @@ class FileIndex:
         """The sha256 recorded for key when the file is provably unchanged since, else None."""
         self.seen.add(key)
         entry = self.entries.get(key)
-        if (isinstance(entry, list) and len(entry) == 5 and entry[:4] == self._stamp(info)
+        if (isinstance(entry, list) and len(entry) == 5 and entry[0] == info.st_size
+                and entry[1] == info.st_mtime_ns and entry[2] == info.st_ctime_ns and entry[3] == info.st_ino
                 and info.st_ctime_ns < self.saved_ns - self.RACY_NS and isinstance(entry[4], str)):
             return entry[4]
         return None
@@ -471,62 +512,64 @@ _NO_KEY = object()
 class ParseCache:
     """Parsed files by content hash, kept in 16 checksummed shard files under the cache folder.
 
-    Each shard is a pickle read by an unpickler that can build nothing but dates (no code runs, no
-    other class is reachable); every value is then type-checked as the loader would have made it,
-    with no shared or cyclic container and no refused character, or the whole cache is ignored.
+    A shard is JSON text, which can make nothing but plain data (mappings with text keys, lists,
+    text, numbers); dates are put back at the places the entry lists. Before anything is used, the
+    text is checked to hold no character the loader refuses (typed or escaped) and each entry no
+    more nodes than the loader allows, or the whole shard is ignored. Node lines stay in the
+    shard's bytes (a LineIndex) and are looked up only for the files that get a finding.
     """
 
-    MAGIC = b"DDP3"
+    MAGIC = b"DDJ1"
     SHARDS = "0123456789abcdef"  # by the first digit of the content hash: an edit rewrites one or two
 
     def __init__(self, path: Optional[Path], files: Optional[FileIndex] = None) -> None:
         self.path = path  # a folder of shards
         self.files = files
-        self.entries: dict[str, tuple[Any, dict[tuple, int]]] = {}
+        self.entries: dict[str, tuple[Any, Mapping[tuple, int]]] = {}
+        self.encoded: dict[str, tuple[str, bytes]] = {}  # entries as read: written back as they are
         self.used: set[str] = set()
         self.stale: set[str] = set()  # shards to write: new entries, dropped entries, unreadable files
         self._dirs: dict[tuple[str, str], bool] = {}
+        self._real: dict[str, str] = {}  # folder → its resolved path
         if path is not None:
             self._read()
 
     def _read(self) -> None:
         for shard in self.SHARDS:
-            self.entries.update(self._read_shard(shard))
+            self._read_shard(shard)
 
-    def _read_shard(self, shard: str) -> dict[str, tuple[Any, dict[tuple, int]]]:
-        """One shard's entries, or none when it is missing, corrupted, from another version or refused."""
+    def _read_shard(self, shard: str) -> None:
+        """Take one shard's entries, or none when it is missing, corrupted, from another version or refused."""
         import hashlib
         try:
             blob = (self.path / f"{shard}.bin").read_bytes()  # type: ignore[operator]
         except OSError:
-            return {}
+            return
         body = blob[36:]
         if blob[:4] != self.MAGIC or hashlib.sha256(body).digest() != blob[4:36]:
             self.stale.add(shard)
-            return {}  # rewritten on save
+            return  # rewritten on save
         try:
-            entries = _checked_entries(_DataUnpickler(body).load())
+            entries, encoded = _decode_shard(body, shard)
         except Exception:  # noqa: BLE001 — a shard that does not load is simply not used
             self.stale.add(shard)
-            return {}
-        if any(not key.startswith(shard) for key in entries):
-            self.stale.add(shard)
-            return {}
-        return entries
+            return
+        self.entries.update(entries)
+        self.encoded.update(encoded)
 
-    def load(self, path: Path, root: Path, limits: Limits) -> Loaded:
+    def load(self, path: "str | Path", root: Path, limits: Limits) -> Loaded:
         """Parse a file, or take it from the cache when its bytes are unchanged."""
         import hashlib
+        path = os.fspath(path)
         rel = relpath(path, root)
-        self._ensure_inside(path, root)
+        info = self._stat_inside(path, root)
         suffix = f":{limits.max_bytes}:{limits.max_nodes}:{limits.max_depth}"
-        info = os.stat(path)
         known = self.files.known(rel, info) if self.files is not None else None
         if known is not None and stat.S_ISREG(info.st_mode) and info.st_size <= limits.max_bytes:
             hit = self.entries.get(known + suffix)  # unchanged file, parsed before: not even read
             if hit is not None:
                 self.used.add(known + suffix)
-                return Loaded(rel, hit[0], hit[1])
+                return Loaded(rel, hit[0], hit[1], self.encoded.get(known + suffix, ("",))[0])
         raw = read_raw(path, limits)
         digest = hashlib.sha256(raw).hexdigest()
         if self.files is not None:
@@ -535,93 +578,268 @@ class ParseCache:
         self.used.add(raw_key)
         hit = self.entries.get(raw_key)
         if hit is not None:
-            return Loaded(rel, hit[0], hit[1])
+            return Loaded(rel, hit[0], hit[1], self.encoded.get(raw_key, ("",))[0])
         loaded = load_yaml(path, root, limits, raw)
         self.entries[raw_key] = (loaded.data, loaded.lines)
         self.stale.add(raw_key[0])
         return loaded
 
-    def _ensure_inside(self, path: Path, root: Path) -> None:
-        """ensure_inside(), resolving each folder once per run (a file that is a link is resolved whole)."""
-        if path.is_symlink():
-            return ensure_inside(path, root)
-        key = (str(path.parent), str(root))
+    def _stat_inside(self, path: str, root: Path) -> os.stat_result:
+        """os.stat(path) after ensure_inside(), resolving each folder once per run (a link is resolved whole)."""
+        try:
+            info: Optional[os.stat_result] = os.lstat(path)  # a file that is not a link: its stat too
+        except OSError:
+            info = None
+        if info is not None and stat.S_ISLNK(info.st_mode):
+            ensure_inside(path, root)
+            return os.stat(path)
+        key = (os.path.dirname(path) or ".", os.fspath(root))
         inside = self._dirs.get(key)
         if inside is None:
-            inside = self._dirs[key] = _inside(path.parent.resolve(), root.resolve())
+            inside = self._dirs[key] = _inside(self._resolved(key[0]), self._resolved(key[1]))
         if not inside:
             raise LoadError(1, "symbolic link pointing outside the repository: refused")
+        return info if info is not None else os.stat(path)
+
+    def _resolved(self, folder: str) -> str:
+        """os.path.realpath(folder), from its parent's when the folder itself is not a link."""
+        real = self._real.get(folder)
+        if real is None:
+            parent, name = os.path.split(folder)
+            if not os.path.isabs(folder) or name in ("", ".", "..") or parent == folder or os.path.islink(folder):
+                real = os.path.realpath(folder)
+            else:
+                real = os.path.join(self._resolved(parent), name)
+            self._real[folder] = real
+        return real
 
     def save(self) -> None:
         """Write back the shards that changed (entries not used in this run are dropped)."""
         import hashlib
-        import pickle
         if self.path is None:
             return
         stale = self.stale | {key[0] for key in self.entries if key not in self.used}
         for shard in sorted(stale & set(self.SHARDS)):
-            kept = {k: v for k, v in self.entries.items() if k[0] == shard and k in self.used}
-            body = pickle.dumps(kept, protocol=5)
+            kept = [self._encoded(k) for k in self.entries if k[0] == shard and k in self.used]
+            body = _encode_shard([entry for entry in kept if entry is not None])
             if not store(self.path / f"{shard}.bin", self.MAGIC + hashlib.sha256(body).digest() + body):
                 return  # a cache that cannot be written is skipped
         self.stale = set()
 
-
-def _data_unpickler() -> type:
-    """An Unpickler class whose only reachable globals are datetime.date and datetime.datetime."""
-    import pickle
-
-    class DataUnpickler(pickle.Unpickler):
-        def __init__(self, body: bytes) -> None:
-            import io
-            super().__init__(io.BytesIO(body))
-
-        def find_class(self, module: str, name: str) -> Any:
-            if module == "datetime" and name in ("date", "datetime"):
-                return date if name == "date" else datetime
-            raise pickle.UnpicklingError(f"refused global {module}.{name} in the cache")
-
-    return DataUnpickler
+    def _encoded(self, key: str) -> Optional[tuple[str, str, bytes]]:
+        """(key, data as JSON, lines) of an entry; None for one that cannot be written."""
+        known = self.encoded.get(key)
+        if known is not None:
+            return key, known[0], known[1]
+        data, lines = self.entries[key]
+        try:
+            return key, _encode_data(data), _encode_lines(lines)
+        except (ValueError, TypeError, RecursionError, UnicodeError):
+            return None
 
 
-class _LazyUnpickler:
-    """Builds the restricted unpickler class on first use (pickle is imported only when a cache exists)."""
+class LineIndex(Mapping):
+    """Node lines as a cached entry keeps them: records `\\x1e<loc>\\x1d<line>`, searched without a dict.
 
-    cls: Optional[type] = None
+    A location is encoded part by part, text as \\x02<key>, an index as \\x01<digits>: characters
+    the loader refuses in any key, so a search can only match a whole record. Any bytes make a
+    valid index: a lookup gives a line number or nothing, never an error.
+    """
 
-    def __call__(self, body: bytes) -> Any:
-        if _LazyUnpickler.cls is None:
-            _LazyUnpickler.cls = _data_unpickler()
-        return _LazyUnpickler.cls(body)
+    __slots__ = ("blob",)
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+
+    def get(self, loc: Any, default: Any = None) -> Any:
+        """The line of loc, or default."""
+        try:
+            needle = ("\x1e" + _loc_text(loc) + "\x1d").encode()
+        except (TypeError, UnicodeError):
+            return default
+        at = self.blob.find(needle)
+        if at < 0:
+            return default
+        start = at + len(needle)
+        end = self.blob.find(b"\x1e", start)
+        digits = self.blob[start:end] if end >= 0 else self.blob[start:]
+        return int(digits) if 0 < len(digits) <= 9 and digits.isdigit() else default
+
+    def __getitem__(self, loc: Any) -> int:
+        found = self.get(loc)
+        if found is None:
+            raise KeyError(loc)
+        return found
+
+    def __contains__(self, loc: object) -> bool:
+        return self.get(loc) is not None
+
+    def __iter__(self) -> Any:
+        for record in self.blob.split(b"\x1e")[1:]:
+            loc = _text_loc(record.partition(b"\x1d")[0])
+            if loc is not None and self.get(loc) is not None:
+                yield loc
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
-_DataUnpickler = _LazyUnpickler()
-_SCALARS = (str, int, float, bool, type(None), date, datetime)
+def _loc_text(loc: tuple) -> str:
+    """A node location as LineIndex keys it."""
+    return "".join("\x02" + part if type(part) is str else "\x01" + _index(part) for part in loc)
 
 
-def _checked_entries(raw: Any) -> dict[str, tuple[Any, dict[tuple, int]]]:
-    """The unpickled cache, or a ValueError when anything in it is not what the loader makes."""
-    if type(raw) is not dict:
-        raise ValueError("the cache is not a mapping")
-    texts: list[str] = []
-    for key, entry in raw.items():
-        if type(key) is not str or type(entry) is not tuple or len(entry) != 2 or type(entry[1]) is not dict:
-            raise ValueError("unexpected entry in the cache")
-        _check_data(entry[0], texts, _node_limit(key))
-        _check_lines(entry[1])
-    joined = "\n".join(texts)
-    if _FORBIDDEN.search(joined) or _SEPARATORS.search(joined):
+def _index(part: Any) -> str:
+    if type(part) is not int:
+        raise TypeError("a location holds keys and indexes")
+    return str(part)
+
+
+_LOC_PART = re.compile("([\x01\x02])([^\x01\x02]*)")
+
+
+def _text_loc(key: bytes) -> Optional[tuple]:
+    """The location a LineIndex key stands for (None for one it cannot)."""
+    try:
+        text = key.decode()
+        parts = _LOC_PART.findall(text)
+        if sum(1 + len(value) for _, value in parts) != len(text):
+            return None
+        return tuple(value if kind == "\x02" else int(value) for kind, value in parts)
+    except ValueError:  # UnicodeDecodeError, int("x")
+        return None
+
+
+def _encode_lines(lines: Mapping[tuple, int]) -> bytes:
+    """Node lines as LineIndex bytes."""
+    if isinstance(lines, LineIndex):
+        return lines.blob
+    return "".join(f"\x1e{_loc_text(loc)}\x1d{int(line)}" for loc, line in lines.items()).encode()
+
+
+def _encode_data(data: Any) -> str:
+    """Loaded data as the JSON of [data, places of its dates]."""
+    import json
+    places: list[list] = []
+    stack: list[tuple[Any, list]] = [(data, [])]
+    while stack:
+        value, loc = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            stack.extend((v, loc + [k]) for k, v in value.items())
+        elif kind is list:
+            stack.extend((v, loc + [i]) for i, v in enumerate(value))
+        elif kind is datetime or kind is date:
+            places.append([loc, kind.__name__])
+    return json.dumps([data, places], ensure_ascii=False, separators=(",", ":"), default=_iso, allow_nan=True)
+
+
+def _iso(value: Any) -> str:
+    if type(value) is date or type(value) is datetime:
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not what the loader makes")
+
+
+def _encode_shard(entries: list[tuple[str, str, bytes]]) -> bytes:
+    """A shard's body: a header line [[key, characters of data, bytes of lines], ...], the lines, the data."""
+    import json
+    header = json.dumps([[key, len(text), len(lines)] for key, text, lines in entries], separators=(",", ":"))
+    return (header.encode() + b"\n" + b"".join(lines for _, _, lines in entries)
+            + "".join(text for _, text, _ in entries).encode())
+
+
+# In a shard's JSON: a refused character typed as is, or any escape but \" \\ \n \r \t (the only ones
+# the writer makes for the text the loader lets through: \u0007 or \b would stand for a refused one).
+_REFUSED_RAW = re.compile(_FORBIDDEN.pattern[:-1] + "\u2028\u2029]")
+_ODD_ESCAPE = re.compile(r'\\[^"\\nrt]')
+
+
+def _decode_shard(body: bytes, shard: str) -> tuple[dict[str, tuple[Any, LineIndex]], dict[str, tuple[str, bytes]]]:
+    """A shard's entries and their text as read, or a ValueError (or another error) when anything is off."""
+    import json
+    newline = body.index(b"\n")
+    header = json.loads(body[:newline])
+    if type(header) is not list or not all(_header_ok(item, shard) for item in header):
+        raise ValueError("unexpected header in the cache")
+    lines_at = newline + 1
+    data_at = lines_at + sum(item[2] for item in header)
+    text = body[data_at:].decode("utf-8")  # strict: no lone surrogate
+    if sum(item[1] for item in header) != len(text):
+        raise ValueError("truncated cache")
+    if _REFUSED_RAW.search(text) or _ODD_ESCAPE.search(text.replace("\\\\", "")):
         raise ValueError("refused character in the cache")
-    return raw
+    entries: dict[str, tuple[Any, LineIndex]] = {}
+    encoded: dict[str, tuple[str, bytes]] = {}
+    at = 0
+    for key, size, lines_size in header:
+        piece, at = text[at:at + size], at + size
+        lines, lines_at = body[lines_at:lines_at + lines_size], lines_at + lines_size
+        entries[key] = (_entry_data(piece, _node_limit(key)), LineIndex(lines))
+        encoded[key] = (piece, lines)
+    return entries, encoded
 
 
-def _check_lines(lines: dict) -> None:
-    """Line numbers by node location: tuples of keys and indexes → int."""
-    from itertools import chain
-    if not {type(loc) for loc in lines} <= {tuple} or not {type(n) for n in lines.values()} <= {int}:
-        raise ValueError("unexpected line entry in the cache")
-    if not {type(part) for part in chain.from_iterable(lines)} <= {str, int}:
-        raise ValueError("unexpected line entry in the cache")
+def _header_ok(item: Any, shard: str) -> bool:
+    return (type(item) is list and len(item) == 3 and type(item[0]) is str and item[0].startswith(shard)
+            and type(item[1]) is int and type(item[2]) is int and item[1] >= 0 and item[2] >= 0)
+
+
+def _entry_data(piece: str, limit: int) -> Any:
+    """One entry's data from its JSON, with its dates put back; a ValueError if it is not what the loader makes."""
+    import json
+    value = json.loads(piece)
+    if type(value) is not list or len(value) != 2 or type(value[1]) is not list:
+        raise ValueError("unexpected entry in the cache")
+    data, places = value
+    if len(piece) > limit and _node_count(data, limit) > limit:  # each node takes at least one character
+        raise ValueError("an entry larger than the loader allows in the cache")
+    for place in places:
+        data = _put_date(data, place)
+    return data
+
+
+def _put_date(data: Any, place: Any) -> Any:
+    """Data with the text at place (a [path, "date" | "datetime"] pair) turned back into a date."""
+    if type(place) is not list or len(place) != 2 or type(place[0]) is not list or type(place[1]) is not str:
+        raise ValueError("unexpected date in the cache")
+    path, kind = place
+    parse = _FROM_ISO.get(kind)
+    if parse is None:
+        raise ValueError("unexpected date in the cache")
+    if not path:
+        return parse(_text(data))
+    node, last = data, len(path) - 1
+    for i, part in enumerate(path):
+        holder = type(node)
+        if not ((holder is dict and type(part) is str) or (holder is list and type(part) is int and part >= 0)):
+            raise ValueError("unexpected date in the cache")
+        if i == last:
+            node[part] = parse(_text(node[part]))
+        else:
+            node = node[part]
+    return data
+
+
+_FROM_ISO = {"date": date.fromisoformat, "datetime": datetime.fromisoformat}
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str:
+        raise ValueError("unexpected date in the cache")
+    return value
+
+
+def _node_count(data: Any, limit: int) -> int:
+    """Values and containers in data (keys not counted), stopping past limit."""
+    stack, nodes = [data], 0
+    while stack and nodes <= limit:
+        item = stack.pop()
+        nodes += 1
+        if type(item) is dict:
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+    return nodes
 
 
 def _node_limit(key: str) -> int:
@@ -630,27 +848,3 @@ def _node_limit(key: str) -> int:
         return int(key.split(":")[2])
     except (IndexError, ValueError):
         raise ValueError("unexpected key in the cache") from None
-
-
-def _check_data(value: Any, texts: list[str], limit: int) -> None:
-    """Walk loaded data as expanded (aliases count each time, as in the loader); collect every text."""
-    stack = [value]
-    nodes = 0
-    while stack:
-        item = stack.pop()
-        nodes += 1
-        if nodes > limit:
-            raise ValueError("an entry larger than the loader allows (or cyclic) in the cache")
-        kind = type(item)
-        if kind is dict:
-            keys = list(item)
-            if not all(type(k) is str for k in keys):
-                raise ValueError("non-text key in the cache")
-            texts.extend(keys)
-            stack.extend(item.values())
-        elif kind is list:
-            stack.extend(item)
-        elif kind is str:
-            texts.append(item)
-        elif kind not in _SCALARS:
-            raise ValueError("unexpected value in the cache")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Optional
@@ -74,11 +75,15 @@ def _to_text(value: Any) -> Any:
     raise ValueError(f"Expected text, got {type(value).__name__} {value!r}")
 
 
+_VERSION = re.compile(r"\d+\.\d+")
+_TIME = re.compile(r"\d{1,2}[:h]\d{2}(\s*[-–]\s*\d{1,2}[:h]\d{2})?")
+
+
 def _to_version(value: Any) -> Any:
     if isinstance(value, float) or isinstance(value, int) and not isinstance(value, bool):
         raise ValueError(f"Expected a version in quotes like \"1.0\", got the number {value!r}: "
                          "write version: \"1.0\" (unquoted, YAML reads 1.10 as 1.1)")
-    if not isinstance(value, str) or not re.fullmatch(r"\d+\.\d+", value.strip()):
+    if not isinstance(value, str) or not _VERSION.fullmatch(value.strip()):
         raise ValueError(f"Expected a version \"<major>.<minor>\" like \"1.0\", got {value!r}")
     return value.strip()
 
@@ -110,13 +115,13 @@ def _to_deadline(value: Any) -> Any:
 
 
 def _to_time(value: Any) -> Any:
-    if isinstance(value, str) and re.fullmatch(r"\d{1,2}[:h]\d{2}(\s*[-–]\s*\d{1,2}[:h]\d{2})?", value.strip()):
+    if isinstance(value, str) and _TIME.fullmatch(value.strip()):
         return value.strip().replace("h", ":").replace("–", "-").replace(" ", "")
     raise ValueError(f"Expected a time like \"10:00\" or a range like \"10:00-10:45\" in quotes, got {value!r}")
 
 
 IsoDate = Annotated[date, BeforeValidator(_to_date)]
-Text = Annotated[str, BeforeValidator(_to_text), Field(min_length=1)]
+Text = Annotated[str, Field(min_length=1), BeforeValidator(_to_text)]  # min_length checked in pydantic-core
 Version = Annotated[str, BeforeValidator(_to_version)]
 Deadline = Annotated[datetime, BeforeValidator(_to_deadline)]
 TimeRange = Annotated[str, BeforeValidator(_to_time)]
@@ -384,13 +389,14 @@ class Located:
     """A record with where it came from: path relative to the root and node lines."""
 
     path: str
-    lines: dict[tuple, int] = field(default_factory=dict, compare=False, repr=False)
+    lines: Mapping[tuple, int] = field(default_factory=dict, compare=False, repr=False)
 
     def line(self, loc: tuple = ()) -> int:
         """The line of the deepest known node on `loc`."""
         while loc:
-            if loc in self.lines:
-                return self.lines[loc]
+            found = self.lines.get(loc)
+            if found is not None:
+                return found
             loc = loc[:-1]
         return self.lines.get((), 1)
 
@@ -403,6 +409,7 @@ class CrcDoc:
     name: str
     source: Located
     data: dict = field(compare=False, repr=False)
+    text: str = field(default="", compare=False, repr=False)  # data as JSON, when the parse cache has it
 
 
 @dataclass(frozen=True)

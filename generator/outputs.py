@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections import defaultdict
 from datetime import date
 from typing import Any, Callable, Optional
@@ -14,7 +16,7 @@ from .models import ERROR, CrcDoc, Finding
 from .pipeline import Progress, Writer, json_bytes, sha256
 from .project import Project
 from .timing import measure
-from .documents import Cache, Job, render_documents, template_set
+from .documents import Cache, Job, render_documents, render_now, template_set
 from .render.board import board_files, start_board
 from .workers import Workers, worker_count
 from .render.metrics_page import write_metrics
@@ -117,12 +119,20 @@ def start_documents(project: Project, writer: Writer, workers: Workers, progress
         if state is not None:
             state.written[name] = sorted(files)
     with measure("word+html"):
+        if state is not None:
+            state.start_links()
         batch, errors = render_documents(crc_jobs(project, contexts), templates, cache, workers, write_files, progress,
-                                         reuse=state.reuse if state else None, keys_out=keys)
+                                         reuse=state.plan if state else None, keys_out=keys)
 
     def finish() -> list[Finding]:
         with measure("word+html (wait)"):
             batch.wait()
+            for job, key in state.join() if state is not None else []:  # kept files that could not be linked
+                name, files, error = render_now(job, key, templates, cache)
+                if error:
+                    errors.append(error)
+                else:
+                    write_files(name, files)
         log.info("documents: %d kept, %d from cache, %d rendered", state.kept if state else 0, cache.hits,
                  cache.misses)
         if state is not None:
@@ -135,7 +145,9 @@ class DocumentState:
     """Which cache key made each CRC's files in the previous build, and those files' hashes and sizes.
 
     Kept in .dealdocs-cache/documents.json. It only says which files to look for: a file is kept from
-    the previous output only when that output's manifest vouches for the same hash (Writer.reuse).
+    the previous output only when that output's manifest vouches for the same hash (Writer.reuse). The
+    links are made by a thread while the build goes on; a CRC whose files cannot all be linked is
+    rendered when the build waits for its documents.
     """
 
     VERSION = 1
@@ -147,6 +159,10 @@ class DocumentState:
         self.written: dict[str, list[str]] = {}
         self.kept = 0
         self.previous: dict[str, Any] = {}
+        self._queue: "queue.SimpleQueue[Optional[tuple[Job, str, list[tuple[str, str, int]]]]]" = queue.SimpleQueue()
+        self.unlinked: list[tuple[Job, str]] = []
+        self.error: Optional[BaseException] = None
+        self._thread: Optional[threading.Thread] = None
         try:
             import json
             data = json.loads(self.path.read_bytes())
@@ -155,20 +171,48 @@ class DocumentState:
         except (OSError, ValueError):
             pass
 
-    def reuse(self, name: str, key: str) -> bool:
-        """Keep name's files from the previous output when they were made with this key."""
-        entry = self.previous.get(name)
+    def plan(self, job: Job, key: str) -> bool:
+        """Keep job's files from the previous output when they were made with this key (the linking
+        thread of start_links links them)."""
+        entry = self.previous.get(job.name)
         try:
             if not entry or entry[0] != key or not entry[1]:
                 return False
             files = [(str(rel), str(digest), int(size)) for rel, digest, size in entry[1]]
         except (TypeError, ValueError, IndexError):
             return False
-        if not all(rel.startswith("crc/") and self.writer.reuse(rel, digest, size) for rel, digest, size in files):
-            return False  # the files linked so far are written again with the others
-        self.written[name] = [rel for rel, _, _ in files]
-        self.kept += 1
+        if not all(rel.startswith("crc/") and self.writer.vouches(rel, digest) for rel, digest, _ in files):
+            return False
+        self._queue.put((job, key, files))
         return True
+
+    def start_links(self) -> None:
+        """Start the thread that links planned files as they come: its system calls run while this process
+        computes the other documents' keys and the rest of the build."""
+        self._thread = threading.Thread(target=self._link_planned, name="dealdocs-links", daemon=True)
+        self._thread.start()
+
+    def _link_planned(self) -> None:
+        while (item := self._queue.get()) is not None:
+            job, key, files = item
+            try:
+                if all(self.writer.reuse(rel, digest, size) for rel, digest, size in files):
+                    self.written[job.name] = [rel for rel, _, _ in files]
+                    self.kept += 1
+                    continue
+            except BaseException as exc:  # noqa: BLE001 — raised again by join(), in the build's thread
+                self.error = self.error or exc
+            self.unlinked.append((job, key))  # the files linked so far are written again with the others
+
+    def join(self) -> list[tuple[Job, str]]:
+        """Wait for the links; return the planned jobs whose files could not all be linked (to render)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        if self.error is not None:
+            raise self.error
+        return self.unlinked
 
     def save(self, keys: dict[str, str]) -> None:
         """Record this build's keys and files (best effort)."""

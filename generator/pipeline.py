@@ -81,6 +81,7 @@ class Writer:
 
     def __init__(self, base: Path, previous: Optional[Path] = None) -> None:
         self.base = base.resolve()
+        self._base = str(self.base)
         self.count = 0
         self.hashes: dict[str, str] = {}
         self.sizes: dict[str, int] = {}
@@ -101,9 +102,9 @@ class Writer:
     def write(self, rel: str, data: bytes) -> Path:
         """Write bytes to rel (creating folders), or link the previous output's identical file."""
         with self._lock:
-            return self._write(rel, data)
+            return Path(self._write(rel, data))
 
-    def _write(self, rel: str, data: bytes) -> Path:
+    def _write(self, rel: str, data: bytes) -> str:
         target = self._target(rel)
         digest = sha256(data)
         if not (self._previous_hashes.get(rel) == digest and self._link(rel, target, len(data))):
@@ -111,6 +112,10 @@ class Writer:
                 fh.write(data)
         self._record(rel, digest, len(data))
         return target
+
+    def vouches(self, rel: str, digest: str) -> bool:
+        """Whether the previous output's manifest names rel with this hash (reuse() may then link it)."""
+        return self._previous_hashes.get(rel) == digest
 
     def reuse(self, rel: str, digest: str, size: int) -> bool:
         """Link the previous output's rel if it holds exactly these bytes (by its manifest); false otherwise."""
@@ -123,13 +128,18 @@ class Writer:
             self._record(rel, digest, size)
             return True
 
-    def _target(self, rel: str) -> Path:
-        """The path to create for rel: its folder made, any earlier file of this build removed."""
-        target = self.path(rel)
-        folder = os.path.dirname(rel)
+    def _target(self, rel: str) -> str:
+        """The path to create for rel: its folder made, any earlier file of this build removed.
+
+        Strings, not Path objects: a rebuild links tens of thousands of files through here.
+        """
+        if not safe_rel(rel):
+            raise BuildError(f"refused to write {rel!r} outside the output directory")
+        folder = rel.rpartition("/")[0]
         if folder not in self._folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(f"{self._base}/{folder}" if folder else self._base, exist_ok=True)
             self._folders.add(folder)
+        target = f"{self._base}/{rel}"
         if rel in self.hashes:
             os.unlink(target)  # written twice: never write through a link into the previous output
             del self.hashes[rel]
@@ -141,9 +151,9 @@ class Writer:
         self.sizes[rel] = size
         self.count += 1
 
-    def _link(self, rel: str, target: Path, size: int) -> bool:
+    def _link(self, rel: str, target: str, size: int) -> bool:
         """Hard-link the previous output's rel when it is still the file its manifest describes."""
-        source = self._previous.joinpath(*rel.split("/"))  # type: ignore[union-attr]
+        source = f"{self._previous}/{rel}"
         try:
             info = os.lstat(source)
             if not stat.S_ISREG(info.st_mode) or info.st_size != size or info.st_mtime_ns > self._previous_mtime:

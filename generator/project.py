@@ -7,7 +7,7 @@ from functools import cached_property
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 
 from . import custody, rules
 from .lint import lint_templates
@@ -20,6 +20,7 @@ from .schema import shorten, validate
 from .timing import measure
 
 log = logging.getLogger(__name__)
+M = TypeVar("M", Crc, Card)
 
 
 @dataclass(frozen=True)
@@ -150,32 +151,46 @@ def _site_name(config: dict) -> str:
 _parse_cache: ParseCache = ParseCache(None)
 
 
-def _load(path: Path, root: Path, limits: Limits) -> tuple[Optional[Loaded], list[Finding]]:
+def _load(path: "str | Path", root: Path, limits: Limits) -> tuple[Optional[Loaded], list[Finding]]:
     try:
-        with measure("load"):
-            return _parse_cache.load(path, root, limits), []
+        return _parse_cache.load(path, root, limits), []
     except LoadError as exc:
         return None, [Finding(relpath(path, root), exc.line, ERROR, exc.field, exc.message)]
     except OSError as exc:
         return None, [Finding(relpath(path, root), 1, ERROR, "", f"cannot read the file: {exc.strerror}")]
 
 
+def _load_all(model: type[M], paths: list[str], root: Path,
+              limits: Limits) -> tuple[list[tuple[Loaded, Optional[M]]], list[Finding]]:
+    """Each file that loads, with its record when valid; a finding for each problem (timed as two stages)."""
+    files: list[Loaded] = []
+    findings: list[Finding] = []
+    with measure("load"):
+        for path in paths:
+            loaded, errs = _load(path, root, limits)
+            findings += errs
+            if loaded is not None:
+                files.append(loaded)
+    records = []
+    with measure("validate"):
+        for loaded in files:
+            record, errs = validate(model, loaded)
+            findings += errs
+            records.append((loaded, record))
+    return records, findings
+
+
 def load_crcs(root: Path, limits: Limits) -> tuple[list[CrcDoc], list[Finding]]:
     """Load and validate every CRC file; duplicates names are errors."""
     paths, findings = find_files(root, "content/crc", ("*.yaml", "*.yml"))
+    records, errs = _load_all(Crc, paths, root, limits)
+    findings += errs
     docs: list[CrcDoc] = []
     names: dict[str, str] = {}
-    for path in paths:
-        loaded, errs = _load(path, root, limits)
-        findings += errs
-        if loaded is None:
-            continue
-        with measure("validate"):
-            crc, errs = validate(Crc, loaded)
-        findings += errs
+    for loaded, crc in records:
         if crc is None:
             continue
-        doc = CrcDoc(crc, document_name(crc), Located(loaded.path, loaded.lines), loaded.data)
+        doc = CrcDoc(crc, document_name(crc), Located(loaded.path, loaded.lines), loaded.data, loaded.text)
         if len(doc.name) > MAX_NAME:
             loc = ("client_code",) if crc.client_code else ("client",)
             findings.append(Finding(loaded.path, doc.source.line(loc), ERROR, loc[0],
@@ -197,6 +212,8 @@ def load_crcs(root: Path, limits: Limits) -> tuple[list[CrcDoc], list[Finding]]:
 def single_line_findings(doc: CrcDoc) -> list[Finding]:
     """Line breaks in fields that become e-mail headers, invitation fields or file names."""
     crc = doc.crc
+    if not _breaks(crc):
+        return []
     fields: list[tuple[tuple, Optional[str]]] = [(("client",), crc.client), (("client_code",), crc.client_code),
                                                   (("opportunity",), crc.opportunity), (("subject",), crc.subject)]
     for side in ("client", "vendor"):
@@ -210,21 +227,23 @@ def single_line_findings(doc: CrcDoc) -> list[Finding]:
             for loc, value in fields if value and ("\n" in value or "\r" in value)]
 
 
+def _breaks(crc: Crc) -> bool:
+    """Whether any one-line field may hold a line break (a quick test before locating them)."""
+    values = [crc.client, crc.client_code or "", crc.opportunity or "", crc.subject or ""]
+    for person in crc.participants.client + crc.participants.vendor:
+        values += (person.name, person.role or "")
+    if crc.next_step:
+        values += (crc.next_step.owner_client or "", crc.next_step.owner_vendor or "")
+    text = "".join(values)
+    return "\n" in text or "\r" in text
+
+
 def load_cards(root: Path, limits: Limits) -> tuple[list[CardDoc], list[Finding]]:
     """Load and validate every card file."""
     paths, findings = find_files(root, "content/cards", ("*.yaml", "*.yml"))
-    docs = []
-    for path in paths:
-        loaded, errs = _load(path, root, limits)
-        findings += errs
-        if loaded is None:
-            continue
-        with measure("validate"):
-            card, errs = validate(Card, loaded)
-        findings += errs
-        if card is not None:
-            docs.append(CardDoc(card, Located(loaded.path, loaded.lines)))
-    return docs, findings
+    records, errs = _load_all(Card, paths, root, limits)
+    return [CardDoc(card, Located(loaded.path, loaded.lines)) for loaded, card in records if card is not None], \
+        findings + errs
 
 
 def default_board() -> Board:
@@ -238,7 +257,8 @@ def load_board(root: Path, limits: Limits) -> tuple[Optional[Board], str, list[F
     path = root / "content" / "board.yaml"
     if not path.exists():
         return default_board(), "", []
-    loaded, errs = _load(path, root, limits)
+    with measure("load"):
+        loaded, errs = _load(path, root, limits)
     if loaded is None:
         return None, loaded_path(path, root), errs
     board, errs = validate(Board, loaded)

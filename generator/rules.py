@@ -30,9 +30,9 @@ def golden_rule(crc: Crc) -> bool:
     return any(named(d.by) and d.due for d in crc.deliverables)
 
 
-def placeholders(data: object, loc: tuple = ()) -> Iterable[tuple]:
-    """Locations of the « À COMPLÉTER » placeholders left in a record."""
-    if not loc and PLACEHOLDER not in repr(data).upper():  # most records: one pass in C, no walk
+def placeholders(data: object, loc: tuple = (), text: str = "") -> Iterable[tuple]:
+    """Locations of the « À COMPLÉTER » placeholders left in a record (text: the record as JSON, if known)."""
+    if not loc and not _may_hold_placeholder(text or repr(data)):  # most records: no walk
         return
     if isinstance(data, dict):
         for k, v in data.items():
@@ -42,6 +42,22 @@ def placeholders(data: object, loc: tuple = ()) -> Iterable[tuple]:
             yield from placeholders(v, loc + (i,))
     elif isinstance(data, str) and PLACEHOLDER in data.upper():
         yield loc
+
+
+def _may_hold_placeholder(text: str) -> bool:
+    """Whether some text in a record's JSON or repr may hold the placeholder, in any case.
+
+    Only à and À upper-case to À, and the placeholder's other letters come only from themselves or
+    their lower case (no character upper-cases to several letters of it), so it can only start at
+    an à or À.
+    """
+    for first in ("À", "à"):
+        at = text.find(first)
+        while at >= 0:
+            if text[at:at + len(PLACEHOLDER)].upper() == PLACEHOLDER:
+                return True
+            at = text.find(first, at + 1)
+    return False
 
 
 @dataclass(frozen=True)
@@ -156,7 +172,7 @@ def crc_findings(doc: CrcDoc) -> list[Finding]:
         add(ERROR, ("next_step",) if crc.next_step else (),
             "golden rule: no dated next step with a named owner and no deliverable with `by` and `due` — "
             "this is only a note. Add next_step.date and next_step.owner_vendor (or owner_client)")
-    for loc in placeholders(doc.data):
+    for loc in placeholders(doc.data, text=doc.text):
         add(ERROR if crc.sent_on else WARNING, loc,
             f"placeholder « {PLACEHOLDER} » left: fill it in" + (" (this CRC is marked as sent)" if crc.sent_on else ""))
     if crc.client_code is not None and not valid_client_code(crc.client_code):

@@ -818,7 +818,9 @@ class SiteProcess:
         """
         import multiprocessing
         import threading
-        if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        if threading.current_thread() is not threading.main_thread():
             return None  # `dealdocs serve` builds from its server's thread: no fork there
         try:
             return SiteProcess(root, as_of, use_cache, trash)

@@ -18,7 +18,7 @@ import time
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import docx
 import pytest
@@ -26,6 +26,7 @@ import yaml
 
 from conftest import GOOD_CRC, Scratch
 from generator import custody, pipeline
+from generator.loader import ParseCache
 from generator.render.docx import write_zip
 from generator.templates import DEFAULTS
 
@@ -694,7 +695,7 @@ def test_planted_parse_cache_never_runs_code(scratch_project: Scratch, run_cli, 
             return (os.system, (f"touch {marker}",))
     shards = scratch_project.root / ".dealdocs-cache" / "parsed"
     shards.mkdir(parents=True)
-    for magic in (b"DDP1", b"DDP2", b"DDP3"):
+    for magic in (b"DDP1", b"DDP2", b"DDP3", ParseCache.MAGIC):
         for shard in "0123456789abcdef":
             (shards / f"{shard}.bin").write_bytes(_seal(magic, pickle.dumps({f"{shard}x": Payload()})))
         _forget_last_check(scratch_project)
@@ -702,14 +703,37 @@ def test_planted_parse_cache_never_runs_code(scratch_project: Scratch, run_cli, 
         assert (code, findings) == (0, []) and not marker.exists()
 
 
-def test_parse_cache_refuses_values_the_loader_would_refuse(scratch_project: Scratch, run_cli) -> None:
+def _rewrite_entries(shard: Path, change: Callable[[list], str]) -> None:
+    """Rewrite every entry of a parse-cache shard: change([data, date places]) gives its new JSON text."""
+    body = shard.read_bytes()[36:]
+    newline = body.index(b"\n")
+    header = json.loads(body[:newline])
+    lines_at = newline + 1
+    data_at = lines_at + sum(item[2] for item in header)
+    text, at, pieces = body[data_at:].decode(), 0, []
+    for item in header:
+        pieces.append(change(json.loads(text[at:at + item[1]])))
+        at += item[1]
+        item[1] = len(pieces[-1])
+    body = (json.dumps(header).encode() + b"\n" + body[lines_at:data_at]
+            + "".join(pieces).encode("utf-8", "surrogatepass"))
+    shard.write_bytes(_seal(ParseCache.MAGIC, body))
+
+
+def _as_json(entry: list) -> str:
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+
+
+@pytest.mark.parametrize("text", ["pasted\x07 from a terminal", "pasted\x85 from Word", "a\u2028b", "\ufffe"])
+def test_parse_cache_refuses_values_the_loader_would_refuse(scratch_project: Scratch, run_cli, text: str) -> None:
     scratch_project.crc()
     assert check(run_cli, scratch_project) == (0, [])
     [cache] = _parse_shards(scratch_project)
-    entries = pickle.loads(cache.read_bytes()[36:])
-    for data, _ in entries.values():
-        data["facts"] = ["pasted\x07 from a terminal"]  # would give a '1 facts' warning if used
-    cache.write_bytes(_seal(b"DDP3", pickle.dumps(entries)))
+
+    def poison(entry: list) -> str:
+        entry[0]["facts"] = [text]  # would give a '1 facts' warning if used
+        return _as_json(entry)  # \x07 written as the escape \u0007, the others as they are
+    _rewrite_entries(cache, poison)
     _forget_last_check(scratch_project)
     assert check(run_cli, scratch_project) == (0, [])
 
@@ -724,35 +748,50 @@ def _parse_shards(scratch: Scratch) -> list[Path]:
     return sorted((scratch.root / ".dealdocs-cache" / "parsed").glob("*.bin"))
 
 
-@pytest.mark.parametrize("poison", ["none", "set", "bytes", "cycle", "bomb", "int key"])
+_POISONS: dict[str, Callable[[list], str]] = {
+    "none": lambda entry: _as_json(entry),
+    "not json": lambda entry: repr(entry),
+    "not a pair": lambda entry: _as_json(entry[0]),
+    "big": lambda entry: _as_json([dict(entry[0], facts=["x"] * 50_001), entry[1]]),
+    "escape": lambda entry: _as_json(entry).replace('"soon"', '"so\\u0000on"'),
+    "surrogate": lambda entry: _as_json(entry).replace('"soon"', '"so\ud800on"'),
+    "date on text": lambda entry: _as_json([entry[0], entry[1] + [[["client"], "date"]]]),
+    "date nowhere": lambda entry: _as_json([entry[0], entry[1] + [[["facts", 99], "date"]]]),
+    "date kind": lambda entry: _as_json([entry[0], [[["next_step", "date"], "time"]]]),
+}
+
+
+@pytest.mark.parametrize("poison", list(_POISONS))
 def test_parse_cache_refuses_shapes_the_loader_never_makes(scratch_project: Scratch, run_cli, poison: str) -> None:
-    """Only what the loader makes is taken from the cache: no other type, no cycle, no alias bomb."""
+    """Only what the loader makes is taken from the cache: plain JSON data, dates where listed, within the limits."""
     scratch_project.crc()
     assert check(run_cli, scratch_project) == (0, [])
     [cache] = _parse_shards(scratch_project)
-    entries = pickle.loads(cache.read_bytes()[36:])
-    for data, _ in entries.values():
+
+    def change(entry: list) -> str:
+        data, places = entry
         data["date"] = "soon"  # would give a 'date' error if used
-        if poison == "set":
-            data["keywords"] = {"sso"}
-        elif poison == "bytes":
-            data["client"] = b"ACME"
-        elif poison == "cycle":
-            data["facts"].append(data["facts"])
-        elif poison == "bomb":
-            level: list = ["x"]
-            for _ in range(40):
-                level = [level, level]
-            data["facts"] = level
-        elif poison == "int key":
-            data[1] = "x"
-    cache.write_bytes(_seal(b"DDP3", pickle.dumps(entries)))
+        return _POISONS[poison]([data, [place for place in places if place[0] != ["date"]]])
+    _rewrite_entries(cache, change)
     _forget_last_check(scratch_project)
     code, findings = check(run_cli, scratch_project)
-    if poison == "none":  # the control: a well-formed entry is used, so the emptied facts are reported
+    if poison == "none":  # the control: a well-formed entry is used, so the changed date is reported
         assert code == 1 and any(f["field"] == "date" for f in findings)
     else:
         assert (code, findings) == (0, [])
+
+
+def test_parse_cache_refuses_a_shard_whose_header_lies(scratch_project: Scratch, run_cli) -> None:
+    scratch_project.crc()
+    assert check(run_cli, scratch_project) == (0, [])
+    [cache] = _parse_shards(scratch_project)
+    body = cache.read_bytes()[36:]
+    newline = body.index(b"\n")
+    header = json.loads(body[:newline])
+    header[0][1] -= 1
+    cache.write_bytes(_seal(ParseCache.MAGIC, json.dumps(header).encode() + body[newline:]))
+    _forget_last_check(scratch_project)
+    assert check(run_cli, scratch_project) == (0, []) and len(ParseCache(cache.parent).entries) == 1
 
 
 @pytest.mark.parametrize("old, new, line, field", [

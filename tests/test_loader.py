@@ -140,3 +140,38 @@ def test_parse_cache_rewrites_only_the_shards_that_changed(tmp_path: Path) -> No
     after = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.bin")}
     assert 1 <= sum(after[name] != before.get(name) for name in after) <= 2
     assert len(ParseCache(folder).entries) == 40  # the old version of f7 dropped, the new one kept
+
+
+def test_parse_cache_gives_back_the_same_data_and_lines(tmp_path: Path) -> None:
+    """A cached file reads back equal to a fresh parse: dates, odd keys, aliases, every node line."""
+    from datetime import date, datetime, timedelta, timezone
+    from generator.loader import DEFAULT_LIMITS, LineIndex, ParseCache
+    text = ('"": empty key\n"0": text zero\n"a\\tb\\nc": [1, 2.5, .nan, -.inf, null, true, 2025-01-02]\n'
+            'when: {at: 2025-01-02 10:30:00.25, utc: 2025-01-02T10:00:00Z, cet: 2025-01-02 10:00:00 +02:00}\n'
+            'list: &x [[a, [b]], {"k \\"q\\"": 2025-02-30}]\nagain: *x\n"é ☃ \\\\u": \'back\\slash \\u\'\n')
+    (tmp_path / "f.yaml").write_text(text, encoding="utf-8")
+    fresh = parse_yaml(text)
+    cache = ParseCache(tmp_path / "parsed")
+    cache.load(tmp_path / "f.yaml", tmp_path, DEFAULT_LIMITS)
+    cache.save()
+    [hit] = ParseCache(tmp_path / "parsed").entries.values()
+    data, lines = hit
+    assert repr(data) == repr(fresh.data) and isinstance(lines, LineIndex)
+    assert data["when"]["cet"].tzinfo == timezone(timedelta(hours=2)) and type(data["a\tb\nc"][6]) is date
+    assert type(data["when"]["at"]) is datetime and data["list"][1]['k "q"'] == "2025-02-30"
+    assert dict(lines.items()) == fresh.lines and len(lines) == len(fresh.lines)
+    assert all(lines[loc] == line and loc in lines for loc, line in fresh.lines.items())
+    assert lines.get(("list", 9)) is None and ("nope",) not in lines and lines.get((1.0,)) is None
+    with pytest.raises(KeyError):
+        lines[("0", 0)]
+
+
+@pytest.mark.parametrize("blob", [b"", b"\x1e", b"\x1e\x1d", b"\x1e\x02a\x1dx", b"\x1e\x02a\x1d" + b"9" * 5000,
+                                  b"\x1e\xff\x1d3", b"\x1e\x01z\x1d3\x1e\x1d", b"garbage"])
+def test_a_line_index_never_fails(blob: bytes) -> None:
+    """Whatever its bytes, a LineIndex answers a line number or nothing."""
+    from generator.loader import LineIndex
+    from generator.models import Located
+    lines = LineIndex(blob)
+    assert lines.get(("a",)) is None and Located("x.yaml", lines).line(("a", 0)) == 1
+    assert isinstance(list(lines), list) and len(lines) >= 0

@@ -333,3 +333,21 @@ def test_the_replaced_output_is_set_aside_then_deleted_by_the_next_build(scratch
     assert build(scratch_project, run_cli, out, "--as-of", "2025-09-28", "--no-cache") == 0
     assert not trash.exists()  # --no-cache keeps nothing aside (its files are not links)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == [".site.lock"]
+
+
+def test_a_kept_crc_whose_old_file_was_touched_is_rendered_again(scratch_project: Scratch, run_cli,
+                                                                  tmp_path: Path) -> None:
+    """Kept files are linked by a thread; one that cannot be linked gets its CRC rendered, cache or not."""
+    import time
+    scratch_project.crc()
+    out = tmp_path / "site"
+    assert build(scratch_project, run_cli, out) == 0
+    html, docx_path = out / "crc" / f"{NAME}.html", out / "crc" / f"{NAME}.docx"
+    good, good_docx = html.read_bytes(), docx_path.read_bytes()
+    time.sleep(0.01)
+    html.write_bytes(good.replace(b"ACME SAS", b"EVIL SAS"))
+    shutil.rmtree(scratch_project.root / ".dealdocs-cache" / "docs")
+    assert build(scratch_project, run_cli, out, "--as-of", "2025-09-26") == 0
+    assert html.read_bytes() == good and docx_path.read_bytes() == good_docx
+    manifest = json.loads((out / "manifest.json").read_bytes())
+    assert manifest == {rel: hashlib.sha256(data).hexdigest() for rel, data in tree(out).items() if rel != "manifest.json"}
