@@ -34,27 +34,31 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
     if card is not None:
         aligned = crc.crm is not None and not rules.concordance(doc, card)
     sc = rules.score(crc, language)
+    total = sc.total
     deadline = crc.validation.deadline if crc.validation else None
-    request = (lab["validation_request"].format(deadline=deadline_text(deadline, language))
-               if deadline else lab["validation_none"])
+    deadline_str = deadline_text(deadline, language)
+    request = lab["validation_request"].format(deadline=deadline_str) if deadline else lab["validation_none"]
     subject = default_subject(doc, language)
+    day = long_date(crc.date, language)
+    step_day = long_date(step.date, language) if step is not None else ""
+    status = crc.status
     return {
         "lang": language,
         "L": lab,
         "name": doc.name,
         "source": doc.source.path,
-        "title": subject if any(subject.lower().startswith(t["report"].lower()) for t in LABELS.values())
-        else f"{lab['report']} — {subject} — {long_date(crc.date, language)}",
+        "title": subject if subject.lower().startswith(tuple(t["report"].lower() for t in LABELS.values()))
+        else f"{lab['report']} — {subject} — {day}",
         "subject": subject,
         "type": crc.type,
         "type_label": lab[crc.type],
         "client": crc.client,
         "opportunity": crc.opportunity or "",
-        "date": long_date(crc.date, language),
+        "date": day,
         "date_iso": crc.date.isoformat(),
         "version": crc.version,
-        "status": crc.status,
-        "status_label": lab[crc.status],
+        "status": status,
+        "status_label": lab[status],
         "objective": crc.objective or "",
         "decision_makers": deciders,
         "sponsors": sponsors,
@@ -67,10 +71,10 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
         "dependencies": list(crc.dependencies),
         "next_step": None if step is None else {
             "action": step.action or "",
-            "date": long_date(step.date, language),
+            "date": step_day,
             "date_iso": step.date.isoformat() if step.date else "",
             "time": step.time or "",
-            "when": " ".join(x for x in (long_date(step.date, language), step.time or "") if x),
+            "when": " ".join(x for x in (step_day, step.time or "") if x),
             "owner_client": step.owner_client or "",
             "owner_vendor": step.owner_vendor or "",
             "invitation_sent": lab["invitation_yes" if step.invitation_sent else "invitation_no"],
@@ -89,16 +93,16 @@ def crc_context(doc: CrcDoc, language: str = "fr", card: Optional[Card] = None,
             "amount": money(crc.crm.amount, language),
             "close_date": short_date(crc.crm.close_date, language),
         },
-        "score": {"total": sc.total, "max": 10, "target": 8, "ok": sc.total >= 8,
+        "score": {"total": total, "max": 10, "target": 8, "ok": total >= 8,
                   "items": [{"label": i.label, "points": i.points, "max": i.max_points} for i in sc.items],
                   "missing": sc.missing},
         "checklist": [{"label": c.label, "ok": c.ok, "mark": "☑" if c.ok else "☐"}
                       for c in rules.checklist(crc, aligned, language)],
         "golden_rule": rules.golden_rule(crc),
         "sent_on": long_date(crc.sent_on, language),
-        "validation_deadline": deadline_text(deadline, language),
+        "validation_deadline": deadline_str,
         "validation_request": request,
-        "validation_text": validation_text(crc.status, request, history or [], doc.name, language),
+        "validation_text": validation_text(status, request, history or [], doc.name, language),
         "amendment_reason": crc.amendment.reason if crc.amendment and crc.amendment.reason else "",
         "exemplary": crc.exemplary,
         "history": history or [],

@@ -66,6 +66,8 @@ def _scalar(out: list[Change], field: str, old: Any, new: Any) -> None:
 
 def _strings(out: list[Change], field: str, old: list[str], new: list[str]) -> None:
     """Items added, removed or edited in a list of texts (edits paired in order)."""
+    if old == new:
+        return
     matcher = SequenceMatcher(None, old, new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -99,6 +101,8 @@ def _summary(item: dict, ident: str, fields: tuple[str, ...]) -> str:
 def _keyed(out: list[Change], lab: dict[str, str], key: str, ident: str, fields: tuple[str, ...],
            old: list[dict], new: list[dict]) -> None:
     """Rows matched by their name: a changed cell is reported as `Section › row › column`."""
+    if old == new:
+        return
     section = lab[key]
     old_keys, new_keys = _occurrence_keys(old, ident), _occurrence_keys(new, ident)
     old_by = dict(zip(old_keys, old))

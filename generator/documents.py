@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import marshal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -52,11 +53,48 @@ def template_set(root: Path) -> TemplateSet:
     return TemplateSet(str(root), str(docx), display_path(docx, root), hashlib.sha256("|".join(parts).encode()).hexdigest())
 
 
+# A view model's bytes for the cache key: marshal format 2, a plain walk of the tree in its own
+# (deterministic) key order that, unlike formats 3 and up, does not depend on which strings are the
+# same object or interned; about five times faster than sorted JSON. A view model holding anything
+# marshal refuses (a date, say) is written as JSON instead.
+_MARSHAL_VERSION = 2
+_table_digests: dict[int, tuple[dict[str, str], str]] = {}
+
+
 def job_key(job: Job, templates: TemplateSet) -> str:
     """The cache key: the job's whole view model, the templates and the generator version."""
-    payload = json.dumps([job.name, job.context, job.previous, templates.fingerprint],
-                         sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256()
+    for part in (job.name.encode("utf-8", "surrogatepass"), templates.fingerprint.encode(),
+                 _context_bytes(job.context), _context_bytes(job.previous)):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def _context_bytes(ctx: Optional[dict[str, Any]]) -> bytes:
+    """A view model as bytes, its label table (the same for every CRC) written as that table's digest."""
+    if ctx is None:
+        return b"N"
+    table = ctx.get("L")
+    if isinstance(table, dict):
+        ctx = {**ctx, "L": {"sha256": _table_digest(table)}}
+    try:
+        return b"M" + marshal.dumps(ctx, _MARSHAL_VERSION)
+    except ValueError:
+        return b"J" + json.dumps(ctx, sort_keys=True, ensure_ascii=True, default=str).encode()
+
+
+def _table_digest(table: dict[str, Any]) -> str:
+    """The sha256 of a label table's sorted JSON, once per table (a copy tells when it changed)."""
+    known = _table_digests.get(id(table))
+    if known is not None and known[0] == table:
+        return known[1]
+    digest = hashlib.sha256(json.dumps(table, sort_keys=True, ensure_ascii=True, default=str).encode()).hexdigest()
+    if all(type(v) is str for v in table.values()):  # a shallow copy tells only for immutable values
+        if len(_table_digests) >= 16:
+            _table_digests.clear()
+        _table_digests[id(table)] = (dict(table), digest)
+    return digest
 
 
 # --- rendering (runs in worker processes) ----------------------------------------

@@ -749,6 +749,12 @@ def risk_category(value: Optional[str], language: str = "fr") -> str:
     """`budget` → `Budget`, `it` → `Informatique (IT)`; any other category with a capital first letter."""
     if not value:
         return ""
+    return _risk_category(value, language)
+
+
+@lru_cache(maxsize=4096)
+def _risk_category(value: str, language: str) -> str:
+    """risk_category() of a text, once per text and language (records repeat a few categories)."""
     import unicodedata
     key = "".join(c for c in unicodedata.normalize("NFD", value.strip().lower()) if not unicodedata.combining(c))
     known = RISK_CATEGORIES.get(language, RISK_CATEGORIES["fr"]).get(key)
@@ -803,6 +809,12 @@ def short_date(value: Optional[date], language: str = "fr") -> str:
     """`19/09/2025` / `2025-09-19`."""
     if value is None:
         return ""
+    return _short_date(value, language)
+
+
+@lru_cache(maxsize=8192)
+def _short_date(value: date, language: str) -> str:
+    """short_date() once per day and language (a date and a datetime never compare equal: no mix-up)."""
     return value.strftime("%d/%m/%Y") if language == "fr" else value.isoformat()
 
 
@@ -810,6 +822,19 @@ def deadline_text(value: Optional[datetime], language: str = "fr") -> str:
     """`24/09/2025 à 17:00`."""
     if value is None:
         return ""
+    if value.tzinfo is None:  # aware datetimes equal across time zones would share an entry: not memoised
+        return _naive_deadline_text(value, language)
+    return _deadline_text(value, language)
+
+
+@lru_cache(maxsize=4096)
+def _naive_deadline_text(value: datetime, language: str) -> str:
+    """deadline_text() of a naive datetime, once per value and language."""
+    return _deadline_text(value, language)
+
+
+def _deadline_text(value: datetime, language: str) -> str:
+    """deadline_text() proper."""
     word = labels(language)["at"]
     return f"{short_date(value.date(), language)} {word} {value:%H:%M}"
 
@@ -818,6 +843,12 @@ def money(amount: Optional[float], language: str = "fr") -> str:
     """`28 000 €` / `€28,000`."""
     if amount is None:
         return ""
+    return _money(amount, language)
+
+
+@lru_cache(maxsize=8192)
+def _money(amount: float, language: str) -> str:
+    """money() once per amount and language: Babel is slow, amounts repeat (1 and 1.0 give the same text)."""
     if language == "en":
         return f"€{format_decimal(round(amount), locale='en_GB')}"
     text = format_decimal(round(amount), locale="fr_FR")

@@ -69,11 +69,19 @@ def crc_contexts(project: Project) -> list[tuple[CrcDoc, dict[str, Any]]]:
         out.append((doc, ctx))
     by_name = {doc.name: ctx for doc, ctx in out}
     for doc, ctx in out:
-        chain = chains[base_name(doc.name)]
-        i = chain.index(doc)
-        if i > 0:
-            ctx["changes"] = diff.changes(by_name[chain[i - 1].name], ctx)
+        before = _previous(chains, doc)
+        if before is not None:
+            ctx["changes"] = diff.changes(by_name[before], ctx)
     return out
+
+
+def _previous(chains: dict[str, list[CrcDoc]], doc: CrcDoc) -> Optional[str]:
+    """The name of the version before doc in its chain, if any (found by name: no record comparisons)."""
+    chain = chains[base_name(doc.name)]
+    if chain[0].name == doc.name:
+        return None
+    names = [d.name for d in chain]
+    return names[names.index(doc.name) - 1]
 
 
 def crc_jobs(project: Project, items: Optional[list[tuple[CrcDoc, dict[str, Any]]]] = None) -> list[Job]:
@@ -83,10 +91,8 @@ def crc_jobs(project: Project, items: Optional[list[tuple[CrcDoc, dict[str, Any]
     chains = version_chains(project.crcs)
     jobs = []
     for doc, ctx in items:
-        chain = chains[base_name(doc.name)]
-        i = chain.index(doc)
-        previous = by_name[chain[i - 1].name] if i > 0 else None
-        jobs.append(Job(doc.name, doc.source.path, ctx, previous))
+        before = _previous(chains, doc)
+        jobs.append(Job(doc.name, doc.source.path, ctx, by_name[before] if before is not None else None))
     return jobs
 
 

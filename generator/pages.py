@@ -13,14 +13,15 @@ import posixpath
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from datetime import date
+from operator import attrgetter
 from typing import Any, Iterable, Optional, Sequence
 
 from . import metric_text, rules
 from .i18n import labels, long_date as _long_date, money, percent, pick, plural as plural_of, short_date, site_labels
 from .models import Board, Card, CardDoc, CrcDoc, KbPage
-from .naming import slug
+from .naming import slug as _slug
 from .outputs import base_name, crc_contexts, version_chains
 from .project import Project
 
@@ -57,9 +58,15 @@ _ACTIVE = re.compile(r"[&<>\\`*_\[\]{}#|]|:(?=\S)|([~^=+])(?=\1)|(?<=([~^=+]))\2
 _LEADING = re.compile(r"^(?:[-+*>]|\d+(?=[.)]))")
 
 
+@lru_cache(maxsize=65536)
+def slug(text: str) -> str:
+    """naming.slug, memoised: keywords, clients and tags repeat across thousands of CRCs."""
+    return _slug(text)
+
+
 def md(value: object) -> str:
     """Record text as inline Markdown that renders literally (no HTML, no markup, one line)."""
-    return _md(str(value if value is not None else ""))
+    return _md(value if type(value) is str else str(value if value is not None else ""))
 
 
 @lru_cache(maxsize=65536)
@@ -72,12 +79,21 @@ def _md(value: str) -> str:
 
 def attr(value: object) -> str:
     """Record text for raw HTML (element content or a quoted attribute)."""
-    return html.escape(" ".join(str(value if value is not None else "").split()), quote=True)
+    return _attr(str(value if value is not None else ""))
+
+
+@lru_cache(maxsize=65536)
+def _attr(value: str) -> str:
+    """attr() of a string, memoised like _md."""
+    return html.escape(" ".join(value.split()), quote=True)
 
 
 def title_text(value: str) -> str:
     """A page title for the front matter: HTML-escaped, as themes insert it verbatim."""
     return html.escape(" ".join(value.split()), quote=True)
+
+
+_YAML_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(..., ensure_ascii=False) without a new encoder per call
 
 
 def front_matter(title: Optional[str], **meta: Any) -> str:
@@ -86,11 +102,11 @@ def front_matter(title: Optional[str], **meta: Any) -> str:
     JSON scalars are valid YAML, so no YAML quoting rule can be broken by a record. Without a title,
     the page's first heading names it (the home page: the browser tab then shows the site name once).
     """
-    lines = ["---"] + ([f"title: {json.dumps(title_text(title), ensure_ascii=False)}"] if title is not None else [])
+    lines = ["---"] + ([f"title: {_YAML_JSON.encode(title_text(title))}"] if title is not None else [])
     for key, value in meta.items():
         if value:
             safe = [title_text(v) for v in value] if isinstance(value, list) else title_text(str(value))
-            lines.append(f"{key}: {json.dumps(safe, ensure_ascii=False)}")
+            lines.append(f"{key}: {_YAML_JSON.encode(safe)}")
     return "\n".join(lines + ["---", "", ""])
 
 
@@ -103,7 +119,7 @@ def json_script(element_id: str, value: object) -> str:
 
 def rel(from_page: str, target: str) -> str:
     """A relative link from a docs page to another docs path or output file (both relative to the root)."""
-    base = _parts(posixpath.dirname(from_page))
+    base = _dir_parts(from_page)
     parts = _parts(target)
     common = 0
     for a_part, b_part in zip(base, parts):
@@ -113,9 +129,18 @@ def rel(from_page: str, target: str) -> str:
     return "/".join([".."] * (len(base) - common) + list(parts[common:])) or "."
 
 
+@lru_cache(maxsize=4096)
+def _dir_parts(page: str) -> tuple[str, ...]:
+    """The segments of a page's folder."""
+    return _parts(posixpath.dirname(page))
+
+
 @lru_cache(maxsize=None)
 def _parts(path: str) -> tuple[str, ...]:
     """The segments of a normalised relative path (`.` has none)."""
+    segments = path.split("/")
+    if "" not in segments and "." not in segments and ".." not in segments:
+        return tuple(segments)  # already normal: what normpath would give
     norm = posixpath.normpath(path)
     return () if norm == "." else tuple(norm.split("/"))
 
@@ -211,6 +236,11 @@ class Entry:
     def score(self) -> int:
         return self.ctx["score"]["total"]
 
+    @cached_property
+    def order(self) -> tuple[date, tuple[int, int], str]:
+        """Meeting date, version, name: what orders versions (newest_first), computed once."""
+        return self.doc.crc.date, self.doc.crc.major_minor, self.doc.name
+
 
 @dataclass
 class Site:
@@ -226,17 +256,19 @@ class Site:
     latest: dict[str, Entry] = field(default_factory=dict)
     current: list[Entry] = field(default_factory=list)
     by_tag: dict[str, list[Entry]] = field(default_factory=dict)
+    _related: Optional[tuple[list[Entry], dict[int, int]]] = field(default=None, repr=False)
+    _by_key: Optional[dict[str, list[Entry]]] = field(default=None, repr=False)
 
-    @property
+    @cached_property
     def language(self) -> str:
         return self.project.settings.language
 
-    @property
+    @cached_property
     def lab(self) -> dict[str, str]:
         """The documents' labels (i18n.LABELS)."""
         return labels(self.language)
 
-    @property
+    @cached_property
     def t(self) -> dict[str, str]:
         """The site's labels (i18n.SITE_LABELS)."""
         return site_labels(self.language)
@@ -290,11 +322,20 @@ class Site:
         col = self.board.column(key) if self.board else None
         return col.title if col else key
 
+    def related_order(self) -> tuple[list[Entry], dict[int, int]]:
+        """The current versions, exemplary first then newest (name as the tie-break), and each one's rank."""
+        if self._related is None:
+            order = sorted(self.current, key=lambda e: (e.page is None, -e.doc.crc.date.toordinal(), e.doc.name))
+            self._related = order, {id(e): i for i, e in enumerate(order)}
+        return self._related
+
     def by_key(self) -> dict[str, list[Entry]]:
-        groups: dict[str, list[Entry]] = defaultdict(list)
-        for e in self.entries:
-            groups[e.key].append(e)
-        return groups
+        """The versions of each opportunity, in name order (computed once)."""
+        if self._by_key is None:
+            self._by_key = defaultdict(list)
+            for e in self.entries:
+                self._by_key[e.key].append(e)
+        return self._by_key
 
 
 def _opportunity_pages(keys: Iterable[str]) -> dict[str, str]:
@@ -318,14 +359,14 @@ def build_site(project: Project, as_of: date, extras: Extras, contexts: Optional
     """The shared model: view models of every CRC (given, or computed), pages of every opportunity."""
     contexts = crc_contexts(project) if contexts is None else contexts
     cards = project.cards_by_id
-    keys = [rules.opportunity_key(d.crc) for d, _ in contexts] + list(cards)
-    opp_pages = _opportunity_pages(keys)
+    keys = [rules.opportunity_key(d.crc) for d, _ in contexts]
+    opp_pages = _opportunity_pages(keys + list(cards))
     entries = []
-    for doc, ctx in contexts:
-        key = rules.opportunity_key(doc.crc)
+    by_name: dict[str, Entry] = {}
+    for (doc, ctx), key in zip(contexts, keys):
         page = f"exemplaires/{doc.name}.md" if doc.crc.exemplary else None
         entries.append(Entry(doc, ctx, key, opp_pages[key], page))
-    by_name = {e.doc.name: e for e in entries}
+        by_name[doc.name] = entries[-1]
     chains = {k: [by_name[d.name] for d in chain] for k, chain in version_chains(project.crcs).items()}
     site = Site(project, as_of, extras, entries, chains, opp_pages, cards)
     latest = rules.latest_by_opportunity(project.crcs)
@@ -346,7 +387,10 @@ def tag_index(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
 
 def newest_first(entries: Iterable[Entry]) -> list[Entry]:
     """By meeting date then version, newest first, name as the tie-break."""
-    return sorted(entries, key=lambda e: (e.doc.crc.date, e.doc.crc.major_minor, e.doc.name), reverse=True)
+    return sorted(entries, key=_order, reverse=True)
+
+
+_order = attrgetter("order")
 
 
 def latest_versions(site: Site) -> list[Entry]:
@@ -763,7 +807,7 @@ def opportunity_page(site: Site, key: str, entries: Sequence[Entry]) -> str:
                                           versions=site.count(len(entries), "version_forms")) + "\n")
     ordered = sorted(chains.values(), key=lambda ch: (ch[-1].doc.crc.date, ch[-1].doc.name), reverse=True)
     for chain in ordered:
-        parts.append(crc_section(site, page, sorted(chain, key=lambda e: e.doc.crc.major_minor)))
+        parts.append(crc_section(site, page, sorted(chain, key=lambda e: e.order[1])))
     if not chains:
         parts.append(t["no_crc_here"] + "\n")
     return "\n".join(parts)
@@ -821,7 +865,7 @@ def by_client_page(site: Site) -> str:
     for client in sorted(clients, key=lambda c: (slug(c), c)):
         entries = clients[client]
         keys = sorted({e.key for e in entries} | card_keys[client])
-        last = newest_first(entries)[0] if entries else None
+        last = max(entries, key=_order) if entries else None
         rows.append([f"**{md(client)}**", ", ".join(link(page, k.removeprefix("client:"), site.opp_pages[k]) for k in keys),
                      str(len(entries)), a(page, f"{site.date(last.doc.crc.date)} · {last.doc.name}", last.html) if last else "",
                      register_link(t, page, q=client) if entries else ""])
@@ -833,14 +877,17 @@ def by_type_page(site: Site) -> str:
     """CRCs by meeting type."""
     page, t, colon = BY_TYPE, site.t, site.colon
     parts = [front_matter(t["by_type"]), f"# {t['by_type']}\n"]
+    by_type: dict[str, list[Entry]] = defaultdict(list)
+    for e in site.entries:
+        by_type[e.doc.crc.type].append(e)
     for kind in ("discovery", "demo", "negotiation", "qbr"):
-        entries = [e for e in site.entries if e.doc.crc.type == kind]
+        entries = by_type.get(kind, [])
         parts.append(f"## {site.lab[kind]} ({len(entries)}) {{#{kind}}}\n")
         if not entries:
             parts.append(t["none_of_type"] + "\n")
             continue
         avg = f"{sum(e.score for e in entries) / len(entries):.1f}"
-        exemplary = [e for e in newest_first(entries) if e.page]
+        exemplary = newest_first(e for e in entries if e.page)
         parts.append(f"{t['average_score']}{colon} {avg if site.language == 'en' else avg.replace('.', ',')}/10. "
                      + ((f"{t['exemplary_list']}{colon} "
                          + ", ".join(link(page, e.ctx["subject"], e.page or "") for e in exemplary) + ".")
@@ -896,7 +943,7 @@ def by_month_page(site: Site) -> str:
 def register_page(site: Site) -> str:
     """The filterable register of every CRC version (data: crc/index.json)."""
     page, t = REGISTER, site.t
-    months = sorted({e.doc.crc.date.strftime("%Y-%m") for e in site.entries}, reverse=True)
+    months = sorted({day.strftime("%Y-%m") for day in {e.doc.crc.date for e in site.entries}}, reverse=True)
     types = [(k, site.lab[k]) for k in ("discovery", "demo", "negotiation", "qbr")]
     statuses = [(s, site.lab[s]) for s in ("draft", "sent", "validated", "corrected")]
     keywords = sorted({k for e in site.entries for k in e.doc.crc.keywords}, key=lambda k: (slug(k), k))
@@ -961,8 +1008,9 @@ def kb_path(page: KbPage) -> str:
 
 def related_crcs(site: Site, page: KbPage) -> list[Entry]:
     """Current CRC versions sharing a tag with a hand-written page, exemplary first."""
-    found = {id(e): e for t in dict.fromkeys(slug(t) for t in page.meta.tags) for e in site.by_tag.get(t, [])}
-    return sorted(found.values(), key=lambda e: (e.page is None, -e.doc.crc.date.toordinal(), e.doc.name))
+    order, rank = site.related_order()
+    found = {rank[id(e)] for t in dict.fromkeys(slug(t) for t in page.meta.tags) for e in site.by_tag.get(t, [])}
+    return [order[i] for i in sorted(found)]
 
 
 def kb_page(site: Site, page: KbPage) -> str:

@@ -50,3 +50,22 @@ def test_unreadable_metrics_entry_is_recomputed(scratch_project: Scratch) -> Non
         entry.write_bytes(damage)
         assert cached_metrics(project, AS_OF, True, compute)["as_of"] == AS_OF.isoformat()
     assert len(calls) == 4
+
+
+def test_job_key_follows_content_not_objects(scratch_project: Scratch) -> None:
+    """Equal view models in other objects give the same key; any change, labels or previous version included, another."""
+    import copy
+    from generator.documents import Job, job_key, template_set
+    from generator.outputs import crc_contexts
+    scratch_project.crc()
+    project = load_project(scratch_project.root, date(2025, 9, 25))
+    (doc, ctx), = crc_contexts(project)
+    templates = template_set(scratch_project.root)
+    key = job_key(Job(doc.name, "a.yaml", ctx), templates)
+    assert job_key(Job(doc.name, "a.yaml", copy.deepcopy(ctx)), templates) == key
+    relabelled = dict(ctx, L=dict(ctx["L"], report=ctx["L"]["report"] + "!"))
+    assert job_key(Job(doc.name, "a.yaml", relabelled), templates) != key
+    assert job_key(Job(doc.name, "a.yaml", dict(ctx, subject="x")), templates) != key
+    assert job_key(Job(doc.name, "a.yaml", ctx, copy.deepcopy(ctx)), templates) != key
+    dated = dict(ctx, sent_on=date(2025, 9, 20))  # what marshal refuses is keyed through JSON
+    assert job_key(Job(doc.name, "a.yaml", dated), templates) != key

@@ -788,3 +788,15 @@ def test_serve_rebuilds_and_survives_bad_input(scratch_project: Scratch, tmp_pat
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_rel_normalises_paths_like_normpath() -> None:
+    """Already-normal paths skip normpath; the others still go through it, with the same result."""
+    import itertools
+    import posixpath
+    for parts in itertools.product(["a", "..", ".", "", "x.md"], repeat=3):
+        path = "/".join(parts)
+        norm = posixpath.normpath(path)
+        assert pages._parts(path) == (() if norm == "." else tuple(norm.split("/"))), path
+    assert pages.rel("opportunites/x.md", "crc/A-v1.0.html") == "../crc/A-v1.0.html"
+    assert pages.rel("index.md", "./crc//A.html") == "crc/A.html"

@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
+from .. import rules
 from ..context import default_subject
 from ..i18n import labels
 from ..models import Board, Card, CrcDoc
@@ -34,7 +35,7 @@ def safe_cell(value: Any) -> str:
     """A cell as text, neutralised if a spreadsheet would read it as a formula."""
     if value is None:
         return ""
-    text = _number(value) if isinstance(value, float) else str(value)
+    text = value if type(value) is str else _number(value) if isinstance(value, float) else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
@@ -51,8 +52,7 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(columns)
-    for row in rows:
-        writer.writerow([safe_cell(row.get(c)) for c in columns])
+    writer.writerows(map(safe_cell, map(row.get, columns)) for row in rows)
     return (BOM + buf.getvalue()).encode("utf-8")
 
 
@@ -72,9 +72,8 @@ def opportunity_row(card: Card, board: Optional[Board]) -> dict[str, Any]:
     }
 
 
-def activity_row(doc: CrcDoc, language: str, base_url: str = "") -> dict[str, Any]:
-    """One CRC version as a CRM activity (a meeting)."""
-    from .. import rules
+def activity_row(doc: CrcDoc, language: str, base_url: str = "", score: Optional[int] = None) -> dict[str, Any]:
+    """One CRC version as a CRM activity (a meeting); score: its total, when already computed."""
     crc, step = doc.crc, doc.crc.next_step
     return {
         "date": crc.date.isoformat(), "type": crc.type, "type_label": labels(language)[crc.type],
@@ -82,7 +81,7 @@ def activity_row(doc: CrcDoc, language: str, base_url: str = "") -> dict[str, An
         "next_step": step.action if step and step.action else "", "next_step_date": _iso(step.date if step else None),
         "next_step_owner": step.owner_vendor if step and step.owner_vendor else "",
         "link": f"{base_url}crc/{doc.name}.html", "status": crc.status,
-        "score": rules.score(crc, language).total, "name": doc.name, "version": crc.version,
+        "score": rules.score(crc, language).total if score is None else score, "name": doc.name, "version": crc.version,
         "sent_on": _iso(crc.sent_on),
     }
 
@@ -92,10 +91,12 @@ def opportunities_csv(cards: Iterable[Card], board: Optional[Board]) -> bytes:
     return csv_bytes(OPPORTUNITY_COLUMNS, [opportunity_row(c, board) for c in sorted(cards, key=lambda c: c.id)])
 
 
-def activities_csv(docs: Iterable[CrcDoc], language: str, base_url: str = "") -> bytes:
-    """crm/activities.csv, sorted by meeting date then document name."""
+def activities_csv(docs: Iterable[CrcDoc], language: str, base_url: str = "",
+                   scores: Optional[dict[str, int]] = None) -> bytes:
+    """crm/activities.csv, sorted by meeting date then document name (scores: totals by name, if computed)."""
     ordered = sorted(docs, key=lambda d: (d.crc.date, d.name))
-    return csv_bytes(ACTIVITY_COLUMNS, [activity_row(d, language, base_url) for d in ordered])
+    scores = scores or {}
+    return csv_bytes(ACTIVITY_COLUMNS, [activity_row(d, language, base_url, scores.get(d.name)) for d in ordered])
 
 
 def site_url(root: Path) -> str:
@@ -107,7 +108,8 @@ def site_url(root: Path) -> str:
     return url.strip().rstrip("/") + "/"
 
 
-def write_crm(project: Any, writer: Any) -> None:
-    """Write both CRM files of a project into the build output."""
+def write_crm(project: Any, writer: Any, scores: Optional[dict[str, int]] = None) -> None:
+    """Write both CRM files of a project into the build output (scores: CRC totals by name, if computed)."""
     writer.write("crm/opportunities.csv", opportunities_csv([d.card for d in project.cards], project.board))
-    writer.write("crm/activities.csv", activities_csv(project.crcs, project.settings.language, site_url(project.root)))
+    writer.write("crm/activities.csv", activities_csv(project.crcs, project.settings.language, site_url(project.root),
+                                                      scores))
