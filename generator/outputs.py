@@ -285,6 +285,7 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     from .site import extras_in, start_site, write_register
     with measure("view models"):
         contexts = crc_contexts(project)  # one view model per CRC, shared by the documents and the site
+        scores = {doc.name: ctx["score"]["total"] for doc, ctx in contexts}
     metrics = None
     if project.board is not None:
         from .metrics import from_project, headline
@@ -302,7 +303,7 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
         with measure("board"):
             board = start_board(project, as_of, writer, workers, use_cache=use_cache,
                                 headline=headline(metrics, project.settings.language) if metrics else None)
-        write_crm(project, writer)
+        write_crm(project, writer, scores)
         with measure("site"):
             findings += site_done()
         findings += documents()
@@ -310,7 +311,7 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
             findings += board()
     hashes = docx_hashes(project, writer)
     with measure("index+manifest"):
-        rows = crc_index(project, hashes, {doc.name: ctx["score"]["total"] for doc, ctx in contexts})
+        rows = crc_index(project, hashes, scores)
         writer.write("crc/index.json", json_bytes(rows))
         if writer.has("index.html"):  # the knowledge base was built: its register reads this
             write_register(writer, rows)

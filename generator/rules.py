@@ -5,6 +5,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Iterable, Optional
 
 from .i18n import labels
@@ -111,7 +112,6 @@ def _validation_requested(crc: Crc) -> bool:
 
 def score(crc: Crc, language: str = "fr") -> Score:
     """The quality score of §3, out of 10 (target ≥ 8), labelled in language."""
-    lab = labels(language)
     step = crc.next_step
     n_dec = len(crc.decisions)
     points = (
@@ -125,7 +125,14 @@ def score(crc: Crc, language: str = "fr") -> Score:
         ("attachments", int(bool(crc.attachments)), 1),
         ("validation", int(_validation_requested(crc)), 1),
     )
-    return Score(tuple(ScoreItem(lab[f"score_{key}"], got, most, lab[f"hint_{key}"].format(n=len(crc.facts)))
+    return _score(points, len(crc.facts), language)
+
+
+@lru_cache(maxsize=4096)
+def _score(points: tuple[tuple[str, int, int], ...], n_facts: int, language: str) -> Score:
+    """The Score of given points, once per points, number of facts and language (Scores are immutable)."""
+    lab = labels(language)
+    return Score(tuple(ScoreItem(lab[f"score_{key}"], got, most, lab[f"hint_{key}"].format(n=n_facts))
                        for key, got, most in points))
 
 
@@ -142,10 +149,9 @@ def sent_in_time(crc: Crc) -> bool:
 
 def checklist(crc: Crc, crm_aligned: Optional[bool] = None, language: str = "fr") -> tuple[CheckItem, ...]:
     """The minute checklist of the guide, labelled in language."""
-    lab = labels(language)
     step = crc.next_step
     aligned = crc.crm is not None if crm_aligned is None else crm_aligned
-    return tuple(CheckItem(lab[f"check_{key}"], ok) for key, ok in (
+    return _checklist((
         ("sent", sent_in_time(crc)),
         ("content", bool(crc.facts and crc.decisions and step and step.action)),
         ("step", bool(step and step.date and step.owner_client and step.owner_vendor)),
@@ -153,7 +159,14 @@ def checklist(crc: Crc, crm_aligned: Optional[bool] = None, language: str = "fr"
         ("evidence", bool(crc.attachments)),
         ("crm", aligned),
         ("validation", _validation_requested(crc)),
-    ))
+    ), language)
+
+
+@lru_cache(maxsize=1024)
+def _checklist(oks: tuple[tuple[str, bool], ...], language: str) -> tuple[CheckItem, ...]:
+    """The checklist items of given outcomes, once per outcomes and language."""
+    lab = labels(language)
+    return tuple(CheckItem(lab[f"check_{key}"], ok) for key, ok in oks)
 
 
 # --- CRC findings -------------------------------------------------------------
