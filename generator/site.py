@@ -12,11 +12,15 @@ file collection as in-memory files, rather than writing a docs tree to a tempora
   to Zensical, which reads the same mkdocs.yml but not Python plugins, means writing those pages to a
   folder and running it there: this module is the only one to replace.
 
-`dealdocs build` builds the site into a temporary directory and copies it into the staging directory
-through the Writer (MkDocs cleans its site_dir), while the Word files and board pages render in worker
-processes (outputs.generate names the board and metrics files the pages may link). There, MkDocs' docs_dir is a temporary
-folder linking only `content/kb/` (10,000 CRC records need not be listed), and a page cache (see
-"the page cache" below) skips every page whose Markdown and surroundings did not change.
+`dealdocs build` runs MkDocs in a child process (SiteProcess) forked when the build starts: it loads
+the configuration, plugins and theme while the build loads the project, then receives the generated
+pages and builds them into a temporary directory while the Word files and board pages render in worker
+processes (outputs.generate names the board and metrics files the pages may link). The build copies the
+result into its staging directory through the Writer, linking every file whose hash the previous output
+already had. There, MkDocs' docs_dir is a temporary folder linking only `content/kb/` (10,000 CRC records
+need not be listed), and a page cache (see "the page cache" below) skips every page whose Markdown and
+surroundings did not change. Where no process can be forked (no fork, or `dealdocs serve`'s server thread),
+the same _Engine runs in-process.
 """
 from __future__ import annotations
 
@@ -809,6 +813,7 @@ class SiteProcess:
         self.process.start()
         child.close()
         self._sender: Optional[Any] = None
+        self._taken = False  # result() received the child's build: it is ending by itself
 
     @staticmethod
     def start(root: Path, as_of: date, use_cache: bool, trash: Optional[Path] = None) -> Optional["SiteProcess"]:
@@ -849,18 +854,16 @@ class SiteProcess:
             outcome = self.conn.recv()
         except (EOFError, OSError):
             return None
+        self._taken = True
         return outcome if isinstance(outcome, SiteBuild) else None
 
-    def build(self, pages: SitePages) -> Optional[SiteBuild]:
-        """submit(pages), then result()."""
-        self.submit(pages)
-        return self.result()
-
     def close(self) -> None:
-        """Stop the child (if it still waits) and delete its files."""
+        """Stop the child and delete its files: at once when its build was not taken (Ctrl-C, an error)."""
         import shutil
         try:
             self.conn.close()
+            if not self._taken and self.process.is_alive():
+                self.process.kill()
             self.process.join(timeout=5)
             if self.process.is_alive():
                 self.process.kill()
