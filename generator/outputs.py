@@ -126,8 +126,11 @@ def start_documents(project: Project, writer: Writer, workers: Workers, progress
 
     def finish() -> list[Finding]:
         with measure("word+html (wait)"):
-            batch.wait()
-            for job, key in state.join() if state is not None else []:  # kept files that could not be linked
+            try:
+                batch.wait()
+            finally:  # the linking thread ends even when a document's callback failed
+                unlinked = state.join() if state is not None else []
+            for job, key in unlinked:  # kept files that could not be linked
                 name, files, error = render_now(job, key, templates, cache)
                 if error:
                     errors.append(error)
