@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Iterable, Optional
 
-from .i18n import labels
+from .i18n import labels, plural
 from .models import ERROR, WARNING, Board, Card, CardDoc, Crc, CrcDoc, Finding
 from .naming import valid_client_code
 
@@ -208,10 +208,10 @@ def crc_findings(doc: CrcDoc) -> list[Finding]:
         if not r.mitigation:
             add(WARNING, ("risks", i), f"risk {r.text!r} has no mitigation: add the plan to lift it")
     if not 5 <= len(crc.facts) <= 7:
-        add(WARNING, ("facts",) if crc.facts else (), f"{len(crc.facts)} facts: write 5 to 7 factual key points (7-3-1)")
+        add(WARNING, ("facts",) if crc.facts else (), f"{plural(len(crc.facts), 'fact|facts', 'en')}: write 5 to 7 factual key points (7-3-1)")
     if len(crc.decisions) < 2:
         add(WARNING, ("decisions",) if crc.decisions else (),
-            f"{len(crc.decisions)} decision(s): formalise at least 2 decisions, in the present tense")
+            f"{plural(len(crc.decisions), 'decision|decisions', 'en')}: formalise at least 2 decisions, in the present tense")
     if not _validation_requested(crc):
         add(WARNING, ("validation",) if crc.validation else (),
             "no validation requested: add validation.deadline (\"Merci de répondre VALIDÉ… avant\")")

@@ -58,7 +58,8 @@ class Batch:
                 self._done.wait()
         failed, self.failed = sorted(self.failed), []
         if failed and self.error is None:
-            log.warning("%d task(s) failed in a worker process; finishing them in this process", len(failed))
+            log.warning("%d task%s failed in a worker process; finishing them in this process", len(failed),
+                        "" if len(failed) == 1 else "s")
             for i in failed:
                 self.on_done(i, self.fn(self.args[i]))
         if self.error is not None:

@@ -89,7 +89,7 @@ def test_amendment_reason_required(scratch_project: Scratch, run_cli) -> None:
     ("validation: {deadline: \"2025-09-24 17:00\", status: pending}\n", "sent_on: 2025-09-22\nvalidation: {deadline: \"2025-09-24 17:00\"}\n", 44, "later than J+1"),
     ("mitigation: ROI préliminaire avant le comité", "category: budget", 0, "duplicate key"),
     ("  - \"Comité de décision le 15/10.\"\n", "", 16, "4 facts"),
-    ("  - Mme Leroy sponsorise le projet.\n", "", 22, "1 decision"),
+    ("  - Mme Leroy sponsorise le projet.\n", "", 22, "1 decision: formalise at least 2"),
     ("validation: {deadline: \"2025-09-24 17:00\", status: pending}\n", "", 1, "no validation requested"),
 ])
 def test_warnings(scratch_project: Scratch, run_cli, old, new, line, needle) -> None:
