@@ -723,7 +723,10 @@ class _Engine:
             config.plugins["dealdocs/page-cache"] = self.cache
         config.plugins.on_startup(command="build", dirty=False)
         self._stack.callback(config.plugins.on_shutdown)
-        _prelist_theme(config)
+        try:
+            _prelist_theme(config)
+        except Exception:  # noqa: BLE001 — only a head start: MkDocs lists the theme itself otherwise
+            log.debug("listing the theme ahead failed", exc_info=True)
         self.config = config
 
     def build(self, pages: SitePages) -> SiteBuild:
