@@ -19,6 +19,7 @@ site/
 /.site.lock
 /.site.staging/
 /.site.old/
+/.site.trash/
 # Python
 __pycache__/
 .venv/

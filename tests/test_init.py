@@ -152,3 +152,19 @@ def test_init_pre_commit_config(fresh: Path) -> None:
     hook = config["repos"][0]["hooks"][0]
     assert (hook["id"], hook["entry"], hook["pass_filenames"]) == ("dealdocs-check", "dealdocs check --strict", False)
     assert re.search(hook["files"], "content/cards/opp-1.yaml")
+
+
+def test_build_leftovers_are_ignored_by_git(fresh: Path, run_cli) -> None:
+    """After two builds (the second sets the first output aside in .site.trash), git sees only the sources."""
+    import subprocess
+    git = ["git", "-C", str(fresh), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], check=True)
+    for as_of in (AS_OF, "2025-10-01"):
+        code, out, err = run_cli("build", "--root", str(fresh), "--as-of", as_of, "-q")
+        assert code == 0, out + err
+    assert (fresh / ".site.trash").is_dir()
+    status = subprocess.run([*git, "status", "--porcelain", "--untracked-files=all"], check=True,
+                            capture_output=True, text=True).stdout
+    assert status == "", status
