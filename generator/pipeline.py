@@ -90,12 +90,6 @@ class Writer:
         self._lock = threading.Lock()  # results of worker processes are written from the pool's thread
         self._previous, self._previous_hashes, self._previous_mtime = _previous_output(previous)
 
-    def path(self, rel: str) -> Path:
-        """The absolute path of rel, refusing anything that leaves the output."""
-        if not safe_rel(rel):
-            raise BuildError(f"refused to write {rel!r} outside the output directory")
-        return self.base.joinpath(*rel.split("/"))
-
     def has(self, rel: str) -> bool:
         """Whether rel was written in this build."""
         return rel in self.hashes
