@@ -947,15 +947,14 @@ def start_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], u
     """write_site() in two steps: generate the pages now (and hand them to engine, a SiteProcess started
     for this build, which builds them meanwhile); the function returned builds them if no engine did,
     then copies the site into the output and gives the findings."""
-    with _lean_gc():
-        rows = _written_index(writer, project, hashes) if register else None
-        pages = site_pages(project, as_of, extras if extras is not None else extras_in(writer.base), rows, contexts)
+    rows = _written_index(writer, project, hashes) if register else None
+    pages = site_pages(project, as_of, extras if extras is not None else extras_in(writer.base), rows, contexts)
     if engine is not None:
         engine.submit(pages)
     store = PageStore(project.root) if use_cache else None
 
     def finish() -> list[Finding]:
-        with _lean_gc(), contextlib.ExitStack() as stack:
+        with contextlib.ExitStack() as stack:
             built = engine.result() if engine is not None else None
             if built is None:
                 tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="dealdocs-site-"))
@@ -973,23 +972,6 @@ def write_register(writer: Any, rows: list[dict[str, Any]]) -> None:
     """The register's data file (crc/index.json as a script), as the site build would have copied it."""
     from .pages import register_data
     writer.write(REGISTER_DATA, register_data(rows).encode("utf-8"))
-
-
-@contextlib.contextmanager
-def _lean_gc() -> Iterator[None]:
-    """Keep the garbage collector off the loaded project: with 10,000 CRCs, full collections cost seconds."""
-    import gc
-    if gc.get_freeze_count():  # the build froze the loaded project already: unfreezing here would undo it
-        yield
-        return
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
 
 
 def _written_index(writer: Any, project: Any, hashes: dict[str, str]) -> list[dict[str, Any]]:
