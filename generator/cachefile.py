@@ -5,6 +5,7 @@ import logging
 import os
 import threading
 from pathlib import Path
+from typing import Callable
 
 log = logging.getLogger(__name__)
 
@@ -24,3 +25,68 @@ def store(path: Path, data: bytes) -> bool:
         except OSError:
             pass
         return False
+
+
+_code: list[str] = []
+
+
+def code_digest() -> str:
+    """A hash of dealdocs' own Python code: cache keys made from inputs include it, so an upgraded or
+    edited generator never reuses what older code made."""
+    if not _code:
+        import hashlib
+        package = Path(__file__).parent
+        digest = hashlib.sha256()
+        for path in sorted(package.rglob("*.py")):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        _code.append(digest.hexdigest())
+    return _code[0]
+
+
+class TextStore:
+    """Texts by key in one checksummed JSON file (say, generated pages by the hash of what made them).
+
+    A file that does not verify is ignored, never trusted. save() keeps only the entries used since
+    loading, and writes only when they changed.
+    """
+
+    MAGIC = b"DDT1"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: dict[str, str] = {}
+        self.used: dict[str, str] = {}
+        self.hits = 0
+        try:
+            blob = path.read_bytes()
+        except OSError:
+            return
+        import hashlib
+        import json
+        if blob[:4] != self.MAGIC or hashlib.sha256(blob[36:]).digest() != blob[4:36]:
+            return
+        try:
+            data = json.loads(blob[36:])
+        except ValueError:
+            return
+        if isinstance(data, dict) and all(type(v) is str for v in data.values()):
+            self.entries = data
+
+    def text(self, key: str, make: "Callable[[], str]") -> str:
+        """The text stored under key, else make() (stored)."""
+        found = self.entries.get(key)
+        if found is None:
+            found = make()
+        else:
+            self.hits += 1
+        self.used[key] = found
+        return found
+
+    def save(self) -> None:
+        """Write the entries used since loading, when they differ from the file's (best effort)."""
+        if self.used.keys() == self.entries.keys():
+            return
+        import hashlib
+        import json
+        body = json.dumps(self.used, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        store(self.path, self.MAGIC + hashlib.sha256(body).digest() + body)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import marshal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -24,11 +23,12 @@ _MAGIC = b"DDC1"
 
 @dataclass(frozen=True)
 class Job:
-    """Everything needed to render one CRC version's files."""
+    """One CRC version's files to make: its view model's input key, and the view models once needed."""
 
     name: str
     source: str
-    context: dict[str, Any]
+    key: str  # what its view model is made from (outputs.ViewModels.key)
+    context: Optional[dict[str, Any]] = None  # made only for a job that renders
     previous: Optional[dict[str, Any]] = None  # the previous version's context, for the redline
 
 
@@ -53,48 +53,13 @@ def template_set(root: Path) -> TemplateSet:
     return TemplateSet(str(root), str(docx), display_path(docx, root), hashlib.sha256("|".join(parts).encode()).hexdigest())
 
 
-# A view model's bytes for the cache key: marshal format 2, a plain walk of the tree in its own
-# (deterministic) key order that, unlike formats 3 and up, does not depend on which strings are the
-# same object or interned; about five times faster than sorted JSON. A view model holding anything
-# marshal refuses (a date, say) is written as JSON instead.
-_MARSHAL_VERSION = 2
-_table_digests: dict[int, tuple[dict[str, str], str]] = {}
-
-
 def job_key(job: Job, templates: TemplateSet) -> str:
-    """The cache key: the job's whole view model, the templates and the generator version."""
+    """The cache key: the name, the templates (and generator version), what the view model is made from."""
     digest = hashlib.sha256()
-    for part in (job.name.encode("utf-8", "surrogatepass"), templates.fingerprint.encode(),
-                 _context_bytes(job.context), _context_bytes(job.previous)):
+    for part in (job.name.encode("utf-8", "surrogatepass"), templates.fingerprint.encode(), job.key.encode()):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
-
-
-def _context_bytes(ctx: Optional[dict[str, Any]]) -> bytes:
-    """A view model as bytes, its label table (the same for every CRC) written as that table's digest."""
-    if ctx is None:
-        return b"N"
-    table = ctx.get("L")
-    if isinstance(table, dict):
-        ctx = {**ctx, "L": {"sha256": _table_digest(table)}}
-    try:
-        return b"M" + marshal.dumps(ctx, _MARSHAL_VERSION)
-    except ValueError:
-        return b"J" + json.dumps(ctx, sort_keys=True, ensure_ascii=True, default=str).encode()
-
-
-def _table_digest(table: dict[str, Any]) -> str:
-    """The sha256 of a label table's sorted JSON, once per table (a copy tells when it changed)."""
-    known = _table_digests.get(id(table))
-    if known is not None and known[0] == table:
-        return known[1]
-    digest = hashlib.sha256(json.dumps(table, sort_keys=True, ensure_ascii=True, default=str).encode()).hexdigest()
-    if all(type(v) is str for v in table.values()):  # a shallow copy tells only for immutable values
-        if len(_table_digests) >= 16:
-            _table_digests.clear()
-        _table_digests[id(table)] = (dict(table), digest)
-    return digest
 
 
 # --- rendering (runs in worker processes) ----------------------------------------
@@ -241,12 +206,13 @@ def _render_chunk(chunk: list[tuple[Job, TemplateSet]]) -> list[Outcome]:
 def render_documents(jobs: list[Job], templates: TemplateSet, cache: Cache, workers: Workers,
                      on_files: Callable[[str, dict[str, bytes]], None],
                      progress: Optional[Progress] = None, reuse: Optional[Callable[[Job, str], bool]] = None,
-                     keys_out: Optional[dict[str, str]] = None) -> tuple[Batch, list[tuple[str, int, str]]]:
+                     keys_out: Optional[dict[str, str]] = None,
+                     complete: Callable[[Job], Job] = lambda job: job) -> tuple[Batch, list[tuple[str, int, str]]]:
     """Hand every job's files to on_files (previous output, cache, then workers) as soon as they exist.
 
     reuse(job, key) may keep a job's files from the previous output (true when it will); keys_out
-    receives every job's cache key. Returns the batch to wait for and the list that collects rendering
-    errors (complete after wait()).
+    receives every job's cache key; complete(job) adds the view models to a job that must render.
+    Returns the batch to wait for and the list that collects rendering errors (complete after wait()).
     """
     errors: list[tuple[str, int, str]] = []
     todo: list[tuple[Job, str]] = []
@@ -260,7 +226,7 @@ def render_documents(jobs: list[Job], templates: TemplateSet, cache: Cache, work
         if cached is not None:
             on_files(job.name, cached)
         else:
-            todo.append((job, key))
+            todo.append((complete(job), key))
     keys = {job.name: key for job, key in todo}
     done = [len(jobs) - len(todo)]
     if progress:

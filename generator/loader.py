@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from collections.abc import Mapping
@@ -62,6 +62,7 @@ class Loaded:
     data: Any
     lines: Mapping[tuple, int] = field(default_factory=dict)
     text: str = ""  # the data as the parse cache keeps it (JSON), when it came from there: for quick searches
+    digest: str = ""  # sha256 of the file's bytes, when read through the parse cache (a record's input key)
 
 
 def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -569,7 +570,7 @@ class ParseCache:
             hit = self.entries.get(known + suffix)  # unchanged file, parsed before: not even read
             if hit is not None:
                 self.used.add(known + suffix)
-                return Loaded(rel, hit[0], hit[1], self.encoded.get(known + suffix, ("",))[0])
+                return Loaded(rel, hit[0], hit[1], self.encoded.get(known + suffix, ("",))[0], known)
         raw = read_raw(path, limits)
         digest = hashlib.sha256(raw).hexdigest()
         if self.files is not None:
@@ -578,11 +579,11 @@ class ParseCache:
         self.used.add(raw_key)
         hit = self.entries.get(raw_key)
         if hit is not None:
-            return Loaded(rel, hit[0], hit[1], self.encoded.get(raw_key, ("",))[0])
+            return Loaded(rel, hit[0], hit[1], self.encoded.get(raw_key, ("",))[0], digest)
         loaded = load_yaml(path, root, limits, raw)
         self.entries[raw_key] = (loaded.data, loaded.lines)
         self.stale.add(raw_key[0])
-        return loaded
+        return replace(loaded, digest=digest)
 
     def _stat_inside(self, path: str, root: Path) -> os.stat_result:
         """os.stat(path) after ensure_inside(), resolving each folder once per run (a link is resolved whole)."""

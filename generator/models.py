@@ -390,6 +390,7 @@ class Located:
 
     path: str
     lines: Mapping[tuple, int] = field(default_factory=dict, compare=False, repr=False)
+    digest: str = field(default="", compare=False, repr=False)  # sha256 of the file's bytes, when known
 
     def line(self, loc: tuple = ()) -> int:
         """The line of the deepest known node on `loc`."""

@@ -12,7 +12,7 @@ from . import custody, diff
 from .cachefile import store
 from .context import crc_context
 from .i18n import labels, long_date
-from .models import ERROR, CrcDoc, Finding
+from .models import ERROR, CardDoc, CrcDoc, Finding
 from .pipeline import Progress, Writer, json_bytes, sha256
 from .project import Project
 from .timing import measure
@@ -51,28 +51,121 @@ def history_rows(chain: list[CrcDoc], language: str,
              "locked": d.name in lock} for d in chain]
 
 
+class ViewModels:
+    """The view model of every CRC, each made when first asked for, and the key of what each is made from.
+
+    A CRC's view model is made from its record, the other versions of its CRC (history, changes, lock),
+    its opportunity's card when it is the opportunity's latest CRC, the board's column titles, the
+    language and dealdocs' code: `key()` hashes exactly these (records by their files' sha256), so a
+    build asks for the view models of the CRCs whose key changed, and of no other.
+    """
+
+    def __init__(self, project: Project) -> None:
+        from .rules import latest_by_opportunity
+        self.project = project
+        self.language = project.settings.language
+        self.docs = sorted(project.crcs, key=lambda d: d.name)
+        self.by_name = {doc.name: doc for doc in self.docs}
+        self.chains = version_chains(project.crcs)
+        self.latest = {d.name for d in latest_by_opportunity(project.crcs).values()}
+        self.cards = project.cards_by_id
+        board = project.board
+        self.titles = {c.key: c.title for c in board.columns} if board else {}
+        self._contexts: dict[str, dict[str, Any]] = {}
+        self._keys: dict[str, str] = {}
+        self._scores: dict[str, int] = {}
+        self._salt = ""
+
+    def card(self, doc: CrcDoc) -> Optional[CardDoc]:
+        """The card shown with doc: its opportunity's, when doc is the opportunity's latest CRC."""
+        return self.cards.get(doc.crc.opportunity or "") if doc.name in self.latest else None
+
+    def context(self, name: str) -> dict[str, Any]:
+        """The view model of the CRC version called name (made once)."""
+        ctx = self._contexts.get(name)
+        if ctx is None:
+            doc = self.by_name[name]
+            card = self.card(doc)
+            chain = self.chains[base_name(name)]
+            ctx = crc_context(doc, self.language, card.card if card else None,
+                              history_rows(chain, self.language, self.project.lock), self.titles)
+            ctx["sent_on_iso"] = doc.crc.sent_on.isoformat() if doc.crc.sent_on else ""
+            before = self.previous(name)
+            if before is not None:
+                ctx["changes"] = diff.changes(self.context(before), ctx)
+            self._contexts[name] = ctx
+        return ctx
+
+    def previous(self, name: str) -> Optional[str]:
+        """The name of the version before name in its chain, if any."""
+        return _previous(self.chains, self.by_name[name])
+
+    def score(self, name: str) -> int:
+        """The CRC's score out of 10 (what its view model shows, without making the view model)."""
+        total = self._scores.get(name)
+        if total is None:
+            from .rules import score
+            total = self._scores[name] = score(self.by_name[name].crc, self.language).total
+        return total
+
+    def key(self, name: str) -> str:
+        """A hash of everything the view model of name is made from (see the class)."""
+        key = self._keys.get(name)
+        if key is None:
+            import hashlib
+            digest = hashlib.sha256(f"{self.salt}|{name}".encode("utf-8", "surrogatepass"))
+            lock = self.project.lock
+            for doc in self.chains[base_name(name)]:
+                card = self.card(doc)
+                entry = lock.get(doc.name)
+                digest.update("\0".join((doc.name, doc.source.path, record_digest(doc), entry.sha256 if entry else "-",
+                                         card_digest(card) if card else "-")).encode("utf-8", "surrogatepass"))
+            key = self._keys[name] = digest.hexdigest()
+        return key
+
+    @property
+    def salt(self) -> str:
+        """What every view model depends on: dealdocs' version and code, the language, the column titles."""
+        if not self._salt:
+            import json
+            from . import __version__
+            from .cachefile import code_digest
+            self._salt = f"{__version__}|{code_digest()}|{self.language}|{json.dumps(self.titles, sort_keys=True)}"
+        return self._salt
+
+    def job(self, name: str, complete: bool = True) -> Job:
+        """The render job of name: its key, and its view models when complete."""
+        doc, key = self.by_name[name], self.key(name)
+        if not complete:
+            return Job(name, doc.source.path, key)
+        before = self.previous(name)
+        return Job(name, doc.source.path, key, self.context(name), self.context(before) if before else None)
+
+    def items(self) -> list[tuple[CrcDoc, dict[str, Any]]]:
+        """Every CRC with its view model, in name order (makes them all)."""
+        return [(doc, self.context(doc.name)) for doc in self.docs]
+
+
+def record_digest(doc: CrcDoc) -> str:
+    """The sha256 of the CRC's file, else of its data (a record not read from a file)."""
+    if doc.source.digest:
+        return doc.source.digest
+    import hashlib
+    import json
+    return hashlib.sha256(json.dumps(doc.data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def card_digest(doc: CardDoc) -> str:
+    """The sha256 of the card's file and its path, else of the card itself."""
+    if doc.source.digest:
+        return f"{doc.source.path}:{doc.source.digest}"
+    import hashlib
+    return hashlib.sha256(doc.card.model_dump_json().encode()).hexdigest()
+
+
 def crc_contexts(project: Project) -> list[tuple[CrcDoc, dict[str, Any]]]:
     """The view model of every CRC, in name order."""
-    from .rules import latest_by_opportunity
-    language = project.settings.language
-    cards = project.cards_by_id
-    chains = version_chains(project.crcs)
-    latest = {d.name for d in latest_by_opportunity(project.crcs).values()}
-    titles = {c.key: c.title for c in project.board.columns} if project.board else {}
-    out = []
-    for doc in sorted(project.crcs, key=lambda d: d.name):
-        card = cards.get(doc.crc.opportunity or "") if doc.name in latest else None
-        chain = chains[base_name(doc.name)]
-        ctx = crc_context(doc, language, card.card if card else None, history_rows(chain, language, project.lock),
-                          titles)
-        ctx["sent_on_iso"] = doc.crc.sent_on.isoformat() if doc.crc.sent_on else ""
-        out.append((doc, ctx))
-    by_name = {doc.name: ctx for doc, ctx in out}
-    for doc, ctx in out:
-        before = _previous(chains, doc)
-        if before is not None:
-            ctx["changes"] = diff.changes(by_name[before], ctx)
-    return out
+    return ViewModels(project).items()
 
 
 def _previous(chains: dict[str, list[CrcDoc]], doc: CrcDoc) -> Optional[str]:
@@ -84,21 +177,14 @@ def _previous(chains: dict[str, list[CrcDoc]], doc: CrcDoc) -> Optional[str]:
     return names[names.index(doc.name) - 1]
 
 
-def crc_jobs(project: Project, items: Optional[list[tuple[CrcDoc, dict[str, Any]]]] = None) -> list[Job]:
-    """One render job per CRC version, with the previous version's view model for the redline."""
-    items = crc_contexts(project) if items is None else items
-    by_name = {doc.name: ctx for doc, ctx in items}
-    chains = version_chains(project.crcs)
-    jobs = []
-    for doc, ctx in items:
-        before = _previous(chains, doc)
-        jobs.append(Job(doc.name, doc.source.path, ctx, by_name[before] if before is not None else None))
-    return jobs
+def crc_jobs(project: Project, models: Optional[ViewModels] = None) -> list[Job]:
+    """One render job per CRC version, with its view model and the previous version's (for the redline)."""
+    models = models or ViewModels(project)
+    return [models.job(doc.name) for doc in models.docs]
 
 
 def start_documents(project: Project, writer: Writer, workers: Workers, progress: Optional[Progress] = None,
-                    use_cache: bool = True, contexts: Optional[list[tuple[CrcDoc, dict[str, Any]]]] = None,
-                    ) -> Callable[[], list[Finding]]:
+                    use_cache: bool = True, models: Optional[ViewModels] = None) -> Callable[[], list[Finding]]:
     """Start crc/<NAME>.docx, .html and companions for every CRC (each written as soon as it exists).
 
     A CRC whose cache key is the one of the previous build keeps its files from the previous output
@@ -111,6 +197,10 @@ def start_documents(project: Project, writer: Writer, workers: Workers, progress
         return lambda: failed
     cache = Cache(project.root, enabled=use_cache)
     state = DocumentState(project.root, writer) if use_cache else None
+    models = models or ViewModels(project)
+
+    def complete(job: Job) -> Job:
+        return job if job.context is not None else models.job(job.name)
     keys: dict[str, str] = {}
 
     def write_files(name: str, files: dict[str, bytes]) -> None:
@@ -121,8 +211,9 @@ def start_documents(project: Project, writer: Writer, workers: Workers, progress
     with measure("word+html"):
         if state is not None:
             state.start_links()
-        batch, errors = render_documents(crc_jobs(project, contexts), templates, cache, workers, write_files, progress,
-                                         reuse=state.plan if state else None, keys_out=keys)
+        jobs = [models.job(doc.name, complete=False) for doc in models.docs]
+        batch, errors = render_documents(jobs, templates, cache, workers, write_files, progress,
+                                         reuse=state.plan if state else None, keys_out=keys, complete=complete)
 
     def finish() -> list[Finding]:
         with measure("word+html (wait)"):
@@ -131,7 +222,7 @@ def start_documents(project: Project, writer: Writer, workers: Workers, progress
             finally:  # the linking thread ends even when a document's callback failed
                 unlinked = state.join() if state is not None else []
             for job, key in unlinked:  # kept files that could not be linked
-                name, files, error = render_now(job, key, templates, cache)
+                name, files, error = render_now(complete(job), key, templates, cache)
                 if error:
                     errors.append(error)
                 else:
@@ -287,8 +378,8 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     from .pages import Extras
     from .site import extras_in, start_site, write_register
     with measure("view models"):
-        contexts = crc_contexts(project)  # one view model per CRC, shared by the documents and the site
-        scores = {doc.name: ctx["score"]["total"] for doc, ctx in contexts}
+        models = ViewModels(project)  # one view model per CRC, made when needed, shared by every output
+        scores = {doc.name: models.score(doc.name) for doc in models.docs}
     metrics = None
     if project.board is not None:
         from .metrics import from_project, headline
@@ -299,10 +390,10 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     found = extras_in(writer.base)
     extras = Extras(found.files | frozenset(board_files(project)), found.metrics)
     with measure("site pages"):
-        site_done = start_site(project, as_of, writer, {}, use_cache=use_cache, contexts=contexts, extras=extras,
+        site_done = start_site(project, as_of, writer, {}, use_cache=use_cache, models=models, extras=extras,
                                register=False, engine=site)
     with Workers(worker_count(jobs), threshold=1) as workers:  # even one document renders beside the site
-        documents = start_documents(project, writer, workers, progress, use_cache, contexts)
+        documents = start_documents(project, writer, workers, progress, use_cache, models)
         with measure("board"):
             board = start_board(project, as_of, writer, workers, use_cache=use_cache,
                                 headline=headline(metrics, project.settings.language) if metrics else None)

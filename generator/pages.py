@@ -13,7 +13,7 @@ import posixpath
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from datetime import date
 from operator import attrgetter
 from typing import Any, Iterable, Optional, Sequence
@@ -22,7 +22,8 @@ from . import metric_text, rules
 from .i18n import labels, long_date as _long_date, money, percent, pick, plural as plural_of, short_date, site_labels
 from .models import Board, Card, CardDoc, CrcDoc, KbPage
 from .naming import slug as _slug
-from .outputs import base_name, crc_contexts, version_chains
+from .cachefile import TextStore
+from .outputs import ViewModels, base_name, card_digest, version_chains
 from .project import Project
 
 HOME = "index.md"
@@ -219,10 +220,15 @@ class Entry:
     """One CRC version with its view model and where the site links it."""
 
     doc: CrcDoc
-    ctx: dict[str, Any]
+    models: "ViewModels" = field(repr=False, compare=False)
     key: str
     opp_page: str
     page: Optional[str]
+
+    @property
+    def ctx(self) -> dict[str, Any]:
+        """The version's view model (made when first used)."""
+        return self.models.context(self.doc.name)
 
     @property
     def html(self) -> str:
@@ -234,7 +240,7 @@ class Entry:
 
     @property
     def score(self) -> int:
-        return self.ctx["score"]["total"]
+        return self.models.score(self.doc.name)
 
     @cached_property
     def order(self) -> tuple[date, tuple[int, int], str]:
@@ -352,20 +358,17 @@ def _opportunity_pages(keys: Iterable[str]) -> dict[str, str]:
     return pages
 
 
-Contexts = list[tuple[CrcDoc, dict[str, Any]]]
-
-
-def build_site(project: Project, as_of: date, extras: Extras, contexts: Optional[Contexts] = None) -> Site:
-    """The shared model: view models of every CRC (given, or computed), pages of every opportunity."""
-    contexts = crc_contexts(project) if contexts is None else contexts
+def build_site(project: Project, as_of: date, extras: Extras, models: Optional[ViewModels] = None) -> Site:
+    """The shared model: every CRC with its view models (given, or made), pages of every opportunity."""
+    models = ViewModels(project) if models is None else models
     cards = project.cards_by_id
-    keys = [rules.opportunity_key(d.crc) for d, _ in contexts]
+    keys = [rules.opportunity_key(d.crc) for d in models.docs]
     opp_pages = _opportunity_pages(keys + list(cards))
     entries = []
     by_name: dict[str, Entry] = {}
-    for (doc, ctx), key in zip(contexts, keys):
+    for doc, key in zip(models.docs, keys):
         page = f"exemplaires/{doc.name}.md" if doc.crc.exemplary else None
-        entries.append(Entry(doc, ctx, key, opp_pages[key], page))
+        entries.append(Entry(doc, models, key, opp_pages[key], page))
         by_name[doc.name] = entries[-1]
     chains = {k: [by_name[d.name] for d in chain] for k, chain in version_chains(project.crcs).items()}
     site = Site(project, as_of, extras, entries, chains, opp_pages, cards)
@@ -1250,21 +1253,49 @@ class SitePages:
 
 
 def site_pages(project: Project, as_of: date, extras: Extras = Extras(),
-               index_rows: Optional[list[dict[str, Any]]] = None, contexts: Optional[Contexts] = None) -> SitePages:
-    """Every knowledge-base page as Markdown, by docs path (contexts: `outputs.crc_contexts`, if already computed)."""
-    site = build_site(project, as_of, extras, contexts)
+               index_rows: Optional[list[dict[str, Any]]] = None, models: Optional[ViewModels] = None,
+               memo: Optional[TextStore] = None) -> SitePages:
+    """Every knowledge-base page as Markdown, by docs path (models: the build's view models, if made already).
+
+    With a memo, an opportunity's page or an exemplary CRC's page is made again only when what it is
+    made from changed (memo_key), and taken from the memo otherwise.
+    """
+    models = ViewModels(project) if models is None else models
+    site = build_site(project, as_of, extras, models)
     pages = {HOME: home_page(site), REGISTER: register_page(site), EXEMPLARY_INDEX: exemplary_index(site),
              OPPORTUNITY_INDEX: opportunity_index(site), KB_INDEX: kb_index(site),
              BY_CLIENT: by_client_page(site), BY_TYPE: by_type_page(site), BY_KEYWORD: by_keyword_page(site),
              BY_MONTH: by_month_page(site), BOARD: board_page(site), METRICS: metrics_page(site)}
+    salt = _memo_salt(site, models) if memo is not None else ""
     for e in site.entries:
         if e.page:
-            pages[e.page] = exemplary_page(site, e)
+            make = partial(exemplary_page, site, e)
+            pages[e.page] = memo.text(memo_key(salt, e.page, e.opp_page, e.models.key(e.doc.name)), make) \
+                if memo is not None else make()
     groups = site.by_key()
-    for key in site.opp_pages:
-        pages[site.opp_pages[key]] = opportunity_page(site, key, groups.get(key, []))
+    for key, path in site.opp_pages.items():
+        entries = groups.get(key, [])
+        make = partial(opportunity_page, site, key, entries)
+        if memo is None:
+            pages[path] = make()
+            continue
+        card = site.cards.get(key)
+        pages[path] = memo.text(memo_key(salt, path, key, card_digest(card) if card else "-",
+                                         *(e.models.key(e.doc.name) for e in entries)), make)
     for p in project.kb:
         pages[kb_path(p)] = kb_page(site, p)  # a hand-written kb/index.md wins over the generated one
     if index_rows is not None:
         pages[REGISTER_DATA] = register_data(index_rows)
     return SitePages(dict(sorted(pages.items())), navigation(site))
+
+
+def _memo_salt(site: Site, models: ViewModels) -> str:
+    """What every memoised page depends on besides its records: the view models' salt, settings, date, board."""
+    board = site.board.model_dump_json() if site.board else "null"
+    return f"{models.salt}|{site.project.settings!r}|{site.as_of}|{board}"
+
+
+def memo_key(*parts: str) -> str:
+    """The memo key of a page made from these parts."""
+    import hashlib
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()

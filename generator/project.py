@@ -190,7 +190,8 @@ def load_crcs(root: Path, limits: Limits) -> tuple[list[CrcDoc], list[Finding]]:
     for loaded, crc in records:
         if crc is None:
             continue
-        doc = CrcDoc(crc, document_name(crc), Located(loaded.path, loaded.lines), loaded.data, loaded.text)
+        doc = CrcDoc(crc, document_name(crc), Located(loaded.path, loaded.lines, loaded.digest), loaded.data,
+                     loaded.text)
         if len(doc.name) > MAX_NAME:
             loc = ("client_code",) if crc.client_code else ("client",)
             findings.append(Finding(loaded.path, doc.source.line(loc), ERROR, loc[0],
@@ -242,7 +243,7 @@ def load_cards(root: Path, limits: Limits) -> tuple[list[CardDoc], list[Finding]
     """Load and validate every card file."""
     paths, findings = find_files(root, "content/cards", ("*.yaml", "*.yml"))
     records, errs = _load_all(Card, paths, root, limits)
-    return [CardDoc(card, Located(loaded.path, loaded.lines)) for loaded, card in records if card is not None], \
+    return [CardDoc(card, Located(loaded.path, loaded.lines, loaded.digest)) for loaded, card in records if card is not None], \
         findings + errs
 
 

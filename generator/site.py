@@ -199,6 +199,7 @@ def _index_rows(project: Any, hashes: dict[str, str]) -> list[dict[str, Any]]:
 # up and whether it existed); an entry that does not verify is ignored and the page re-rendered.
 
 PAGE_CACHE = "site-pages"
+PAGE_MEMO = "page-texts.json"  # generated Markdown of opportunity and exemplary pages (pages.site_pages)
 _PAGE_MAGIC = b"DDP1"
 _CACHE_FORMAT = "2"
 ENGINE = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2")
@@ -929,28 +930,33 @@ def extras_in(base: Path) -> Extras:
 
 
 def write_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], use_cache: bool = True,
-               contexts: Optional[list[tuple[Any, dict[str, Any]]]] = None, extras: Optional[Extras] = None,
+               models: Any = None, extras: Optional[Extras] = None,
                register: bool = True) -> list[Finding]:
     """Build the knowledge base and copy it beside the other outputs (index.html, search/, …).
 
     extras names the board and metrics outputs the pages link (by default, those already in the output);
     register=False leaves out the register's data file, for the caller to write with write_register()
-    once the Word files exist. The CRC view models are reused when given. Unchanged pages come from the
-    page cache (.dealdocs-cache/site-pages/) unless use_cache is False.
+    once the Word files exist. The CRC view models (outputs.ViewModels) are reused when given. Unless
+    use_cache is False, unchanged opportunity and exemplary pages come from the page memo
+    (.dealdocs-cache/page-texts.json), and unchanged pages' HTML from the page cache (site-pages/).
     """
-    return start_site(project, as_of, writer, hashes, use_cache, contexts, extras, register)()
+    return start_site(project, as_of, writer, hashes, use_cache, models, extras, register)()
 
 
 def start_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], use_cache: bool = True,
-               contexts: Optional[list[tuple[Any, dict[str, Any]]]] = None, extras: Optional[Extras] = None,
+               models: Any = None, extras: Optional[Extras] = None,
                register: bool = True, engine: Optional[SiteProcess] = None) -> Callable[[], list[Finding]]:
     """write_site() in two steps: generate the pages now (and hand them to engine, a SiteProcess started
     for this build, which builds them meanwhile); the function returned builds them if no engine did,
     then copies the site into the output and gives the findings."""
+    from .cachefile import TextStore
     rows = _written_index(writer, project, hashes) if register else None
-    pages = site_pages(project, as_of, extras if extras is not None else extras_in(writer.base), rows, contexts)
+    memo = TextStore(project.root / ".dealdocs-cache" / PAGE_MEMO) if use_cache else None
+    pages = site_pages(project, as_of, extras if extras is not None else extras_in(writer.base), rows, models, memo)
     if engine is not None:
         engine.submit(pages)
+    if memo is not None:
+        memo.save()
     store = PageStore(project.root) if use_cache else None
 
     def finish() -> list[Finding]:

@@ -52,20 +52,42 @@ def test_unreadable_metrics_entry_is_recomputed(scratch_project: Scratch) -> Non
     assert len(calls) == 4
 
 
-def test_job_key_follows_content_not_objects(scratch_project: Scratch) -> None:
-    """Equal view models in other objects give the same key; any change, labels or previous version included, another."""
-    import copy
-    from generator.documents import Job, job_key, template_set
-    from generator.outputs import crc_contexts
-    scratch_project.crc()
-    project = load_project(scratch_project.root, date(2025, 9, 25))
-    (doc, ctx), = crc_contexts(project)
-    templates = template_set(scratch_project.root)
-    key = job_key(Job(doc.name, "a.yaml", ctx), templates)
-    assert job_key(Job(doc.name, "a.yaml", copy.deepcopy(ctx)), templates) == key
-    relabelled = dict(ctx, L=dict(ctx["L"], report=ctx["L"]["report"] + "!"))
-    assert job_key(Job(doc.name, "a.yaml", relabelled), templates) != key
-    assert job_key(Job(doc.name, "a.yaml", dict(ctx, subject="x")), templates) != key
-    assert job_key(Job(doc.name, "a.yaml", ctx, copy.deepcopy(ctx)), templates) != key
-    dated = dict(ctx, sent_on=date(2025, 9, 20))  # what marshal refuses is keyed through JSON
-    assert job_key(Job(doc.name, "a.yaml", dated), templates) != key
+def test_view_model_keys_follow_what_each_view_model_is_made_from(scratch_project: Scratch) -> None:
+    """A CRC's key changes with its record, another version of the same CRC, its card (as the latest CRC),
+    the lock and the board's column titles; not with another deal's CRC; the job key also with the templates."""
+    from generator.documents import job_key, template_set
+    from generator.outputs import ViewModels
+    s = scratch_project
+    sent = {"validation: {deadline": "sent_on: 2025-09-20\nvalidation: {deadline"}
+    amended = {'version: "1.0"': 'version: "1.1"',
+               "validation: {deadline": "amendment: {reason: Corrections}\nvalidation: {deadline"}
+    s.crc("acme.yaml", replace=sent)
+    s.crc("acme-v1.1.yaml", replace=amended)
+    s.crc("other.yaml", replace={"client: ACME SAS": "client: Globex", "client_code: ACME": "client_code: GLOBEX",
+                                 "OPP-2025-014": "OPP-2025-099"})
+    s.write("content/cards/opp.yaml", "id: OPP-2025-014\ncolumn: qualified\n"
+                                      "history: [{column: qualified, date: 2025-09-01}]\n")
+    v10, v11, other = "CRC-2025-09-19-ACME-v1.0", "CRC-2025-09-19-ACME-v1.1", "CRC-2025-09-19-GLOBEX-v1.0"
+
+    def keys() -> dict[str, str]:
+        models = ViewModels(load_project(s.root, date(2025, 9, 25)))
+        assert sorted(models.by_name) == sorted((v10, v11, other))
+        return {name: models.key(name) for name in (v10, v11, other)}
+    first = keys()
+    assert keys() == first and len(set(first.values())) == 3
+    s.crc("acme-v1.1.yaml", replace={**amended, "Go pour": "Feu vert pour"})
+    edited = keys()
+    assert edited[v10] != first[v10] and edited[v11] != first[v11] and edited[other] == first[other]
+    s.write("content/cards/opp.yaml", "id: OPP-2025-014\ncolumn: proposal\n"
+                                      "history: [{column: proposal, date: 2025-09-01}]\n")
+    carded = keys()
+    assert carded[v11] != edited[v11] and carded[other] == first[other]  # v1.1 is the deal's latest CRC
+    (s.root / "crc.lock").write_text(f"{v10} 2025-09-20 sha256:{'0' * 64}\n", encoding="utf-8")
+    locked = keys()
+    assert locked[v10] != carded[v10] and locked[v11] != carded[v11] and locked[other] == first[other]
+    models = ViewModels(load_project(s.root, date(2025, 9, 25)))
+    job = models.job(v11, complete=False)
+    assert job.context is None and models.job(v11).previous == models.context(v10)
+    key = job_key(job, template_set(s.root))
+    s.write("templates/crc.html.j2", "<p>{{ subject }}</p>")
+    assert job_key(job, template_set(s.root)) != key

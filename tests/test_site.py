@@ -443,6 +443,44 @@ def test_edited_crc_re_renders_exactly_its_pages(scratch_project: Scratch, tmp_p
     assert any("Qualifier précisément le besoin SSO" in d["text"] for d in index["docs"])
 
 
+def test_memoised_pages_follow_their_cards_crcs_lock_and_date(scratch_project: Scratch, tmp_path: Path,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    """Opportunity and exemplary pages are made again exactly when what they show changed; a memo that does
+    not verify is ignored; each warm site is the site built without any cache."""
+    from generator.cachefile import TextStore
+    from generator.project import load_project
+    from generator.site import PAGE_MEMO
+    write_project(scratch_project)
+    root = scratch_project.root
+    memo_path = root / ".dealdocs-cache" / PAGE_MEMO
+
+    def memo_hits(as_of: date = AS_OF) -> tuple[int, int]:
+        memo = TextStore(memo_path)
+        pages.site_pages(load_project(root, as_of), as_of, memo=memo)
+        memo.save()
+        return memo.hits, len(memo.used)
+    first, _, _ = site_only(root, tmp_path / "a", caplog)
+    hits, total = memo_hits()
+    assert hits == total == 4  # three opportunities (one without a card) and one exemplary CRC
+    card = root / "content/cards/acme.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace("amount: 28000", "amount: 31000"), encoding="utf-8")
+    assert memo_hits() == (total - 2, total)  # its opportunity's page, and its latest CRC's (exemplary) page
+    warm, findings, _ = site_only(root, tmp_path / "b", caplog)
+    cold, cold_findings, _ = site_only(root, tmp_path / "c", caplog, use_cache=False)
+    assert warm == cold and findings == cold_findings
+    assert warm["opportunites/opp-2025-014.html"] != first["opportunites/opp-2025-014.html"]
+    acme = root / "content/crc/acme.yaml"
+    acme.write_text(acme.read_text(encoding="utf-8").replace("Go pour un cadrage", "Feu vert pour un cadrage"),
+                    encoding="utf-8")
+    assert memo_hits() == (total - 2, total)  # its opportunity's page and its exemplary page
+    assert memo_hits(date(2025, 10, 25)) == (0, total)  # pages count days: another date, other pages
+    memo_path.write_bytes(memo_path.read_bytes()[:-3])
+    assert memo_hits()[0] == 0
+    warm, findings, _ = site_only(root, tmp_path / "d", caplog)
+    cold, cold_findings, _ = site_only(root, tmp_path / "e", caplog, use_cache=False)
+    assert warm == cold and findings == cold_findings
+
+
 def test_corrupted_or_misfiled_cache_entries_are_rebuilt(scratch_project: Scratch, tmp_path: Path,
                                                          caplog: pytest.LogCaptureFixture) -> None:
     write_project(scratch_project)
