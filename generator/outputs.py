@@ -13,7 +13,7 @@ from .cachefile import store
 from .context import crc_context
 from .i18n import labels, long_date
 from .models import ERROR, CardDoc, CrcDoc, Finding
-from .pipeline import Progress, Writer, json_bytes, sha256
+from .pipeline import Progress, Writer, json_rows, sha256
 from .project import Project
 from .timing import measure
 from .documents import Cache, Job, render_documents, render_now, template_set
@@ -398,15 +398,14 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
             board = start_board(project, as_of, writer, workers, use_cache=use_cache,
                                 headline=headline(metrics, project.settings.language) if metrics else None)
         write_crm(project, writer, scores)
+        findings += documents()
+        with measure("index+manifest"):  # while the knowledge base may still be building
+            rows = crc_index(project, docx_hashes(project, writer), scores)
+            writer.write("crc/index.json", json_rows(rows))
         with measure("site"):
             findings += site_done()
-        findings += documents()
         with measure("board (wait)"):
             findings += board()
-    hashes = docx_hashes(project, writer)
-    with measure("index+manifest"):
-        rows = crc_index(project, hashes, scores)
-        writer.write("crc/index.json", json_bytes(rows))
-        if writer.has("index.html"):  # the knowledge base was built: its register reads this
-            write_register(writer, rows)
+    if writer.has("index.html"):  # the knowledge base was built: its register reads the index
+        write_register(writer, rows)
     return findings

@@ -183,11 +183,27 @@ def json_bytes(value: object) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
 
+def json_rows(rows: list[Any]) -> bytes:
+    """A JSON list written one item per line: readable, diffable, and made by the C encoder (json_bytes'
+    indentation goes through the pure-Python one, a third of a second for 10,000 index rows)."""
+    if not rows:
+        return b"[]\n"
+    return ("[\n  " + ",\n  ".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n]\n").encode("utf-8")
+
+
 def write_manifest(writer: Writer) -> None:
     """manifest.json: {relative path: sha256} of every other file."""
     entries = dict(writer.hashes)
     entries.pop("manifest.json", None)
-    writer.write("manifest.json", json_bytes(dict(sorted(entries.items()))))
+    writer.write("manifest.json", flat_json(dict(sorted(entries.items()))))
+
+
+def flat_json(mapping: dict[str, str]) -> bytes:
+    """json_bytes() of a flat mapping of texts, byte for byte, by the C encoder (ten times faster)."""
+    if not mapping:
+        return b"{}\n"
+    text = json.dumps(mapping, ensure_ascii=False, separators=(",\n  ", ": "))
+    return ("{\n  " + text[1:-1] + "\n}\n").encode("utf-8")
 
 
 @contextmanager

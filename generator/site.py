@@ -252,6 +252,22 @@ class PageStore:
         self.used: set[str] = set()
         self.hits = 0
         self.stored = 0
+        self.ahead: dict[str, Optional[CachedPage]] = {}  # entries read ahead (preload), None if unusable
+
+    def preload(self, stop: Callable[[], bool]) -> None:
+        """Read and verify the entries ahead while the site process waits for the pages, until stop() (best effort)."""
+        try:
+            for folder in sorted(os.scandir(self.dir), key=lambda e: e.name):
+                if stop():
+                    return
+                if folder.is_dir(follow_symlinks=False):
+                    for entry in os.scandir(folder.path):
+                        key, dot, suffix = entry.name.partition(".")
+                        if dot and suffix == "page" and key[:2] == folder.name and entry.is_file(follow_symlinks=False):
+                            with open(entry.path, "rb") as fh:
+                                self.ahead[key] = CachedPage.decode(fh.read(), key)
+        except OSError:
+            pass
 
     def _path(self, key: str) -> Path:
         """Where key's entry is filed."""
@@ -261,11 +277,13 @@ class PageStore:
         """The verified entry for key, else None (a corrupted entry is deleted)."""
         self.used.add(key)
         path = self._path(key)
-        try:
-            blob = path.read_bytes()
-        except OSError:
-            return None
-        entry = CachedPage.decode(blob, key)
+        if key in self.ahead:
+            entry = self.ahead.pop(key)
+        else:
+            try:
+                entry = CachedPage.decode(path.read_bytes(), key)
+            except OSError:
+                return None
         if entry is None:
             log.warning("ignoring a corrupted site cache entry %s", path.name)
             path.unlink(missing_ok=True)
@@ -817,6 +835,7 @@ class SiteProcess:
         self.process.start()
         child.close()
         self._sender: Optional[Any] = None
+        self._maker: Optional[Any] = None  # the process making the pages (submit_made)
         self._taken = False  # result() received the child's build: it is ending by itself
 
     @staticmethod
@@ -844,6 +863,25 @@ class SiteProcess:
         self._sender = threading.Thread(target=self._send, args=(blob,), name="dealdocs-site-pages", daemon=True)
         self._sender.start()
 
+    def submit_made(self, make: Callable[[], SitePages], then: Optional[Callable[[], None]] = None) -> bool:
+        """Make the pages in a forked process that hands them over, then calls then(); False if none can start.
+
+        This process goes on meanwhile; result() says None if that process failed (the caller then makes
+        the pages itself and builds them in-process).
+        """
+        import multiprocessing
+        import threading
+        if threading.current_thread() is not threading.main_thread():
+            return False
+        context = multiprocessing.get_context("fork")
+        maker = context.Process(target=_make_pages, args=(self.conn, make, then), name="dealdocs-pages", daemon=True)
+        try:
+            maker.start()
+        except OSError:
+            return False
+        self._maker = maker
+        return True
+
     def _send(self, blob: bytes) -> None:
         try:
             self.conn.send_bytes(blob)
@@ -851,9 +889,13 @@ class SiteProcess:
             pass  # the child is gone: result() says so
 
     def result(self) -> Optional[SiteBuild]:
-        """The child's build of the submitted pages, or None if the child died."""
+        """The child's build of the submitted pages, or None if the child (or the one making the pages) died."""
         if self._sender is not None:
             self._sender.join()
+        if self._maker is not None:
+            self._maker.join()
+            if self._maker.exitcode != 0:
+                return None
         try:
             outcome = self.conn.recv()
         except (EOFError, OSError):
@@ -866,6 +908,9 @@ class SiteProcess:
         import shutil
         try:
             self.conn.close()
+            if self._maker is not None and self._maker.is_alive():
+                self._maker.kill()
+                self._maker.join()
             if not self._taken and self.process.is_alive():
                 self.process.kill()
             self.process.join(timeout=5)
@@ -874,6 +919,23 @@ class SiteProcess:
                 self.process.join()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _make_pages(conn: Any, make: Callable[[], SitePages], then: Optional[Callable[[], None]]) -> None:
+    """In a forked process: make the pages, hand them to the site process, then call then()."""
+    import pickle
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the build stops this process (close)
+    code = 1
+    try:
+        conn.send_bytes(pickle.dumps(make(), protocol=pickle.HIGHEST_PROTOCOL))
+        code = 0
+        if then is not None:
+            then()
+    except BaseException as exc:  # noqa: BLE001 — the build learns of it from the exit code
+        log.debug("making the site pages failed: %s", exc, exc_info=True)
+    finally:
+        os._exit(code)
 
 
 def _site_child(conn: Any, parent_end: Any, root: Path, as_of: date, site_dir: Path, use_cache: bool,
@@ -889,6 +951,8 @@ def _site_child(conn: Any, parent_end: Any, root: Path, as_of: date, site_dir: P
             import shutil
             if trash is not None:
                 shutil.rmtree(trash, ignore_errors=True)
+            if engine.store is not None:
+                engine.store.preload(conn.poll)
             pages = pickle.loads(conn.recv_bytes())
             conn.send(engine.build(pages))
     except BaseException as exc:  # noqa: BLE001 — the parent learns of it and builds in-process
@@ -946,17 +1010,31 @@ def write_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], u
 def start_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], use_cache: bool = True,
                models: Any = None, extras: Optional[Extras] = None,
                register: bool = True, engine: Optional[SiteProcess] = None) -> Callable[[], list[Finding]]:
-    """write_site() in two steps: generate the pages now (and hand them to engine, a SiteProcess started
-    for this build, which builds them meanwhile); the function returned builds them if no engine did,
-    then copies the site into the output and gives the findings."""
+    """write_site() in two steps: start generating the pages (with an engine, a SiteProcess started for
+    this build, in a process of their own that hands them to it, while this one goes on with the other
+    outputs); the function returned builds them if no engine did, then copies the site into the output
+    and gives the findings."""
     from .cachefile import TextStore
     rows = _written_index(writer, project, hashes) if register else None
     memo = TextStore(project.root / ".dealdocs-cache" / PAGE_MEMO) if use_cache else None
-    pages = site_pages(project, as_of, extras if extras is not None else extras_in(writer.base), rows, models, memo)
-    if engine is not None:
-        engine.submit(pages)
-    if memo is not None:
-        memo.save()
+    found = extras if extras is not None else extras_in(writer.base)
+    made: list[SitePages] = []
+
+    def make() -> SitePages:
+        return site_pages(project, as_of, found, rows, models, memo)
+
+    def pages() -> SitePages:
+        """The pages, made in this process (once)."""
+        if not made:
+            made.append(make())
+            if memo is not None:
+                memo.save()
+        return made[0]
+    if engine is None or not engine.submit_made(make, memo.save if memo is not None else None):
+        if engine is not None:
+            engine.submit(pages())
+        else:
+            pages()
     store = PageStore(project.root) if use_cache else None
 
     def finish() -> list[Finding]:
@@ -964,7 +1042,7 @@ def start_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], u
             built = engine.result() if engine is not None else None
             if built is None:
                 tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="dealdocs-site-"))
-                built = build_into(project.root, pages, as_of, Path(tmp) / "site", store)
+                built = build_into(project.root, pages(), as_of, Path(tmp) / "site", store)
             findings = built.findings
             if not any(f.severity == ERROR for f in findings):
                 findings += _copy_site(writer, built.files, store)

@@ -351,3 +351,15 @@ def test_a_kept_crc_whose_old_file_was_touched_is_rendered_again(scratch_project
     assert html.read_bytes() == good and docx_path.read_bytes() == good_docx
     manifest = json.loads((out / "manifest.json").read_bytes())
     assert manifest == {rel: hashlib.sha256(data).hexdigest() for rel, data in tree(out).items() if rel != "manifest.json"}
+
+
+def test_fast_json_writers_match_or_parse_back() -> None:
+    """The manifest's writer gives json_bytes()'s exact bytes; the index's writer gives one row per line."""
+    import json
+    from generator.pipeline import flat_json, json_bytes, json_rows
+    for mapping in ({}, {"a": "b"}, {"crc/é x.docx": '"q"\n,  ', "b\u2028": "<script>"}):
+        assert flat_json(mapping) == json_bytes(mapping)
+    rows = [{"name": "CRC-1", "keywords": ["a", "b"], "score": 9}, {"name": "x\n<", "sha256": ""}]
+    text = json_rows(rows)
+    assert json.loads(text) == rows and text.count(b"\n") == len(rows) + 2
+    assert json.loads(json_rows([])) == []

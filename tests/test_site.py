@@ -555,23 +555,42 @@ def test_a_dead_site_process_is_replaced_by_an_in_process_build(scratch_project:
     from generator import site
     write_project(scratch_project)
     reference = build(scratch_project.root, tmp_path / "ref", AS_OF, use_cache=False)
-    real_submit, real_result = site.SiteProcess.submit, site.SiteProcess.result
+    real_submit, real_result = site.SiteProcess.submit_made, site.SiteProcess.result
     outcomes: list = []
 
-    def killed_first(self: site.SiteProcess, pages: object) -> None:
+    def killed_first(self: site.SiteProcess, *args: object) -> bool:
         self.process.kill()
         self.process.join()
-        real_submit(self, pages)
+        return real_submit(self, *args)
 
     def result(self: site.SiteProcess) -> object:
         outcomes.append(real_result(self))
         return outcomes[-1]
-    monkeypatch.setattr(site.SiteProcess, "submit", killed_first)
+    monkeypatch.setattr(site.SiteProcess, "submit_made", killed_first)
     monkeypatch.setattr(site.SiteProcess, "result", result)
     result = build(scratch_project.root, tmp_path / "out", AS_OF, use_cache=False)
     assert outcomes == [None]
     assert site_files(tmp_path / "out") == site_files(tmp_path / "ref")
     assert result.findings == reference.findings
+
+
+def test_pages_made_in_a_process_that_dies_are_made_in_process(scratch_project: Scratch, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pages are made in a process of their own; if it dies, the build makes them itself."""
+    from generator import site
+    write_project(scratch_project)
+    reference = build(scratch_project.root, tmp_path / "ref", AS_OF, use_cache=False)
+    made: list = []
+    real_result = site.SiteProcess.result
+
+    def result(self: site.SiteProcess) -> object:
+        made.append(self._maker is not None)
+        return real_result(self)
+    monkeypatch.setattr(site.SiteProcess, "result", result)
+    monkeypatch.setattr(site, "_make_pages", lambda *args: os._exit(3))
+    out = build(scratch_project.root, tmp_path / "out", AS_OF)
+    assert made == [True]
+    assert site_files(tmp_path / "out") == site_files(tmp_path / "ref") and out.findings == reference.findings
 
 
 def test_sample_repository_builds_the_same_warm_and_cold(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
