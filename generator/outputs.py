@@ -379,7 +379,6 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     from .site import extras_in, start_site, write_register
     with measure("view models"):
         models = ViewModels(project)  # one view model per CRC, made when needed, shared by every output
-        scores = {doc.name: models.score(doc.name) for doc in models.docs}
     metrics = None
     if project.board is not None:
         from .metrics import from_project, headline
@@ -392,6 +391,7 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     with measure("site pages"):
         site_done = start_site(project, as_of, writer, {}, use_cache=use_cache, models=models, extras=extras,
                                register=False, engine=site)
+    scores = {doc.name: models.score(doc.name) for doc in models.docs}  # once the pages are under way
     with Workers(worker_count(jobs), threshold=1) as workers:  # even one document renders beside the site
         documents = start_documents(project, writer, workers, progress, use_cache, models)
         with measure("board"):
