@@ -1,11 +1,12 @@
 """Files of .dealdocs-cache/: written whole or not at all, and never a reason for a build to fail."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,19 @@ def store(path: Path, data: bytes) -> bool:
         return False
 
 
+def seal(magic: bytes, payload: bytes) -> bytes:
+    """What a checksummed cache file holds: 4 bytes naming its kind, the payload's sha256, the payload."""
+    return magic + hashlib.sha256(payload).digest() + payload
+
+
+def unseal(magic: bytes, blob: bytes) -> Optional[bytes]:
+    """The payload of a sealed blob, or None when it is truncated, corrupted or of another kind."""
+    payload = blob[36:]
+    if len(blob) < 36 or blob[:4] != magic or hashlib.sha256(payload).digest() != blob[4:36]:
+        return None
+    return payload
+
+
 _code: list[str] = []
 
 
@@ -34,7 +48,6 @@ def code_digest() -> str:
     """A hash of dealdocs' own Python code: cache keys made from inputs include it, so an upgraded or
     edited generator never reuses what older code made."""
     if not _code:
-        import hashlib
         package = Path(__file__).parent
         digest = hashlib.sha256()
         for path in sorted(package.rglob("*.py")):
@@ -58,15 +71,14 @@ class TextStore:
         self.used: dict[str, str] = {}
         self.hits = 0
         try:
-            blob = path.read_bytes()
+            body = unseal(self.MAGIC, path.read_bytes())
         except OSError:
             return
-        import hashlib
-        import json
-        if blob[:4] != self.MAGIC or hashlib.sha256(blob[36:]).digest() != blob[4:36]:
+        if body is None:
             return
+        import json
         try:
-            data = json.loads(blob[36:])
+            data = json.loads(body)
         except ValueError:
             return
         if isinstance(data, dict) and all(type(v) is str for v in data.values()):
@@ -86,7 +98,6 @@ class TextStore:
         """Write the entries used since loading, when they differ from the file's (best effort)."""
         if self.used.keys() == self.entries.keys():
             return
-        import hashlib
         import json
         body = json.dumps(self.used, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
-        store(self.path, self.MAGIC + hashlib.sha256(body).digest() + body)
+        store(self.path, seal(self.MAGIC, body))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from . import __version__
-from .cachefile import store
+from .cachefile import seal, store, unseal
 from .naming import safe_rel
 from .render import RenderError
 from .templates import display_path, file_hash, template_path
@@ -169,15 +169,12 @@ class Cache:
 
 def _encode(files: dict[str, bytes]) -> bytes:
     header = json.dumps({k: len(v) for k, v in files.items()}).encode("utf-8")
-    payload = len(header).to_bytes(8, "big") + header + b"".join(files.values())
-    return _MAGIC + hashlib.sha256(payload).digest() + payload
+    return seal(_MAGIC, len(header).to_bytes(8, "big") + header + b"".join(files.values()))
 
 
 def _decode(blob: bytes) -> Optional[dict[str, bytes]]:
-    if len(blob) < 44 or blob[:4] != _MAGIC:
-        return None
-    digest, payload = blob[4:36], blob[36:]
-    if hashlib.sha256(payload).digest() != digest:
+    payload = unseal(_MAGIC, blob)
+    if payload is None or len(payload) < 8:
         return None
     try:
         size = int.from_bytes(payload[:8], "big")

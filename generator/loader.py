@@ -15,7 +15,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-from .cachefile import store
+from .cachefile import seal, store, unseal
 from .models import ERROR, Finding
 
 try:  # the C parser is ~10x faster; fall back to pure Python where libyaml is absent
@@ -541,13 +541,12 @@ class ParseCache:
 
     def _read_shard(self, shard: str) -> None:
         """Take one shard's entries, or none when it is missing, corrupted, from another version or refused."""
-        import hashlib
         try:
             blob = (self.path / f"{shard}.bin").read_bytes()  # type: ignore[operator]
         except OSError:
             return
-        body = blob[36:]
-        if blob[:4] != self.MAGIC or hashlib.sha256(body).digest() != blob[4:36]:
+        body = unseal(self.MAGIC, blob)
+        if body is None:
             self.stale.add(shard)
             return  # rewritten on save
         try:
@@ -616,14 +615,13 @@ class ParseCache:
 
     def save(self) -> None:
         """Write back the shards that changed (entries not used in this run are dropped)."""
-        import hashlib
         if self.path is None:
             return
         stale = self.stale | {key[0] for key in self.entries if key not in self.used}
         for shard in sorted(stale & set(self.SHARDS)):
             kept = [self._encoded(k) for k in self.entries if k[0] == shard and k in self.used]
             body = _encode_shard([entry for entry in kept if entry is not None])
-            if not store(self.path / f"{shard}.bin", self.MAGIC + hashlib.sha256(body).digest() + body):
+            if not store(self.path / f"{shard}.bin", seal(self.MAGIC, body)):
                 return  # a cache that cannot be written is skipped
         self.stale = set()
 

@@ -37,7 +37,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Iterator, Optional
 
-from .cachefile import store
+from .cachefile import seal, store, unseal
 from .models import ERROR, WARNING, Finding
 from .pages import REGISTER_DATA, Extras, SitePages, site_pages
 from .templates import DEFAULTS, display_path, template_path
@@ -226,20 +226,20 @@ class CachedPage:
                 "anchors": self.anchors, "anchor_links": self.anchor_links, "tagged": self.tagged,
                 "digest": hashlib.sha256(self.html).hexdigest()}
         head = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        payload = len(head).to_bytes(8, "big") + head + self.html
-        return _PAGE_MAGIC + hashlib.sha256(payload).digest() + payload
+        return seal(_PAGE_MAGIC, len(head).to_bytes(8, "big") + head + self.html)
 
     @staticmethod
     def decode(blob: bytes, key: str) -> Optional["CachedPage"]:
         """The entry, or None when the blob is truncated, corrupted or filed under another key."""
-        if len(blob) < 44 or blob[:4] != _PAGE_MAGIC or hashlib.sha256(blob[36:]).digest() != blob[4:36]:
+        payload = unseal(_PAGE_MAGIC, blob)
+        if payload is None or len(payload) < 8:
             return None
         try:
-            size = int.from_bytes(blob[36:44], "big")
-            meta = json.loads(blob[44:44 + size])
+            size = int.from_bytes(payload[:8], "big")
+            meta = json.loads(payload[8:8 + size])
             if meta.pop("key") != key:
                 return None
-            return CachedPage(html=blob[44 + size:], **meta)
+            return CachedPage(html=payload[8 + size:], **meta)
         except (ValueError, TypeError, KeyError):
             return None
 
