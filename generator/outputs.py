@@ -67,7 +67,8 @@ class ViewModels:
         self.docs = sorted(project.crcs, key=lambda d: d.name)
         self.by_name = {doc.name: doc for doc in self.docs}
         self.chains = version_chains(project.crcs)
-        self.latest = {d.name for d in latest_by_opportunity(project.crcs).values()}
+        self.latest_by_key = latest_by_opportunity(project.crcs)  # opportunity key → its latest CRC
+        self.latest = {d.name for d in self.latest_by_key.values()}
         self.cards = project.cards_by_id
         board = project.board
         self.titles = {c.key: c.title for c in board.columns} if board else {}

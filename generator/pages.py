@@ -23,7 +23,7 @@ from .i18n import labels, long_date as _long_date, money, percent, pick, plural 
 from .models import Board, Card, CardDoc, CrcDoc, KbPage
 from .naming import slug as _slug
 from .cachefile import TextStore
-from .outputs import ViewModels, base_name, card_digest, version_chains
+from .outputs import ViewModels, base_name, card_digest
 from .project import Project
 
 HOME = "index.md"
@@ -361,7 +361,7 @@ def _opportunity_pages(keys: Iterable[str]) -> dict[str, str]:
 def build_site(project: Project, as_of: date, extras: Extras, models: Optional[ViewModels] = None) -> Site:
     """The shared model: every CRC with its view models (given, or made), pages of every opportunity."""
     models = ViewModels(project) if models is None else models
-    cards = project.cards_by_id
+    cards = models.cards
     keys = [rules.opportunity_key(d.crc) for d in models.docs]
     opp_pages = _opportunity_pages(keys + list(cards))
     entries = []
@@ -370,10 +370,9 @@ def build_site(project: Project, as_of: date, extras: Extras, models: Optional[V
         page = f"exemplaires/{doc.name}.md" if doc.crc.exemplary else None
         entries.append(Entry(doc, models, key, opp_pages[key], page))
         by_name[doc.name] = entries[-1]
-    chains = {k: [by_name[d.name] for d in chain] for k, chain in version_chains(project.crcs).items()}
+    chains = {k: [by_name[d.name] for d in chain] for k, chain in models.chains.items()}
     site = Site(project, as_of, extras, entries, chains, opp_pages, cards)
-    latest = rules.latest_by_opportunity(project.crcs)
-    site.latest = {k: by_name[d.name] for k, d in latest.items()}
+    site.latest = {k: by_name[d.name] for k, d in models.latest_by_key.items()}
     site.current = [chain[-1] for _, chain in sorted(site.chains.items())]
     site.by_tag = tag_index(site.current)
     return site
