@@ -262,8 +262,6 @@ class Site:
     latest: dict[str, Entry] = field(default_factory=dict)
     current: list[Entry] = field(default_factory=list)
     by_tag: dict[str, list[Entry]] = field(default_factory=dict)
-    _related: Optional[tuple[list[Entry], dict[int, int]]] = field(default=None, repr=False)
-    _by_key: Optional[dict[str, list[Entry]]] = field(default=None, repr=False)
 
     @cached_property
     def language(self) -> str:
@@ -328,20 +326,19 @@ class Site:
         col = self.board.column(key) if self.board else None
         return col.title if col else key
 
+    @cached_property
     def related_order(self) -> tuple[list[Entry], dict[int, int]]:
         """The current versions, exemplary first then newest (name as the tie-break), and each one's rank."""
-        if self._related is None:
-            order = sorted(self.current, key=lambda e: (e.page is None, -e.doc.crc.date.toordinal(), e.doc.name))
-            self._related = order, {id(e): i for i, e in enumerate(order)}
-        return self._related
+        order = sorted(self.current, key=lambda e: (e.page is None, -e.doc.crc.date.toordinal(), e.doc.name))
+        return order, {id(e): i for i, e in enumerate(order)}
 
+    @cached_property
     def by_key(self) -> dict[str, list[Entry]]:
-        """The versions of each opportunity, in name order (computed once)."""
-        if self._by_key is None:
-            self._by_key = defaultdict(list)
-            for e in self.entries:
-                self._by_key[e.key].append(e)
-        return self._by_key
+        """The versions of each opportunity, in name order."""
+        groups: dict[str, list[Entry]] = defaultdict(list)
+        for e in self.entries:
+            groups[e.key].append(e)
+        return groups
 
 
 def _opportunity_pages(keys: Iterable[str]) -> dict[str, str]:
@@ -818,7 +815,7 @@ def opportunity_page(site: Site, key: str, entries: Sequence[Entry]) -> str:
 def opportunity_index(site: Site) -> str:
     """Every opportunity, by board column."""
     page, t = OPPORTUNITY_INDEX, site.t
-    groups = site.by_key()
+    groups = site.by_key
     parts = [front_matter(t["opportunities"]), f"# {t['opportunities']}\n"]
     order = [c.key for c in site.board.columns] if site.board else []
     by_column: dict[str, list[str]] = defaultdict(list)
@@ -1010,7 +1007,7 @@ def kb_path(page: KbPage) -> str:
 
 def related_crcs(site: Site, page: KbPage) -> list[Entry]:
     """Current CRC versions sharing a tag with a hand-written page, exemplary first."""
-    order, rank = site.related_order()
+    order, rank = site.related_order
     found = {rank[id(e)] for t in dict.fromkeys(slug(t) for t in page.meta.tags) for e in site.by_tag.get(t, [])}
     return [order[i] for i in sorted(found)]
 
@@ -1271,7 +1268,7 @@ def site_pages(project: Project, as_of: date, extras: Extras = Extras(),
             make = partial(exemplary_page, site, e)
             pages[e.page] = memo.text(memo_key(salt, e.page, e.opp_page, e.models.key(e.doc.name)), make) \
                 if memo is not None else make()
-    groups = site.by_key()
+    groups = site.by_key
     for key, path in site.opp_pages.items():
         entries = groups.get(key, [])
         make = partial(opportunity_page, site, key, entries)
