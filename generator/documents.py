@@ -113,17 +113,6 @@ def _render_safe(args: tuple[Job, TemplateSet]) -> tuple[str, dict[str, bytes], 
         return job.name, {}, (job.source, 1, f"cannot render {job.name}: {type(exc).__name__}: {str(exc)[:200]}")
 
 
-def render_now(job: Job, key: str, templates: TemplateSet, cache: "Cache") -> Outcome:
-    """One job's files in this process: from the cache, else rendered (and cached)."""
-    cached = cache.get(key)
-    if cached is not None:
-        return job.name, cached, None
-    outcome = _render_safe((job, templates))
-    if outcome[2] is None:
-        cache.put(key, outcome[1])
-    return outcome
-
-
 # --- cache -----------------------------------------------------------------------
 
 

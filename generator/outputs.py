@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from collections import defaultdict
 from datetime import date
 from typing import Any, Callable, Optional
@@ -16,7 +14,7 @@ from .models import ERROR, CardDoc, CrcDoc, Finding
 from .pipeline import Progress, Writer, json_rows, sha256
 from .project import Project
 from .timing import measure
-from .documents import Cache, Job, render_documents, render_now, template_set
+from .documents import Cache, Job, render_documents, template_set
 from .render.board import board_files, start_board
 from .workers import Workers, worker_count
 from .render.metrics_page import write_metrics
@@ -210,24 +208,13 @@ def start_documents(project: Project, writer: Writer, workers: Workers, progress
         if state is not None:
             state.written[name] = sorted(files)
     with measure("word+html"):
-        if state is not None:
-            state.start_links()
         jobs = [models.job(doc.name, complete=False) for doc in models.docs]
         batch, errors = render_documents(jobs, templates, cache, workers, write_files, progress,
-                                         reuse=state.plan if state else None, keys_out=keys, complete=complete)
+                                         reuse=state.keep if state else None, keys_out=keys, complete=complete)
 
     def finish() -> list[Finding]:
         with measure("word+html (wait)"):
-            try:
-                batch.wait()
-            finally:  # the linking thread ends even when a document's callback failed
-                unlinked = state.join() if state is not None else []
-            for job, key in unlinked:  # kept files that could not be linked
-                name, files, error = render_now(complete(job), key, templates, cache)
-                if error:
-                    errors.append(error)
-                else:
-                    write_files(name, files)
+            batch.wait()
         log.info("documents: %d kept, %d from cache, %d rendered", state.kept if state else 0, cache.hits,
                  cache.misses)
         if state is not None:
@@ -240,24 +227,18 @@ class DocumentState:
     """Which cache key made each CRC's files in the previous build, and those files' hashes and sizes.
 
     Kept in .dealdocs-cache/documents.json. It only says which files to look for: a file is kept from
-    the previous output only when that output's manifest vouches for the same hash (Writer.reuse). The
-    links are made by a thread while the build goes on; a CRC whose files cannot all be linked is
-    rendered when the build waits for its documents.
+    the previous output only when that output's manifest vouches for the same hash (Writer.reuse, which
+    claims it when the build's prelinks already linked it into staging, and links it otherwise).
     """
 
     VERSION = 1
 
     def __init__(self, root: Any, writer: Writer) -> None:
-        from .documents import CACHE_DIR
-        self.path = root / CACHE_DIR / "documents.json"
+        self.path = listing_path(root)
         self.writer = writer
         self.written: dict[str, list[str]] = {}
         self.kept = 0
         self.previous: dict[str, Any] = {}
-        self._queue: "queue.SimpleQueue[Optional[tuple[Job, str, list[tuple[str, str, int]]]]]" = queue.SimpleQueue()
-        self.unlinked: list[tuple[Job, str]] = []
-        self.error: Optional[BaseException] = None
-        self._thread: Optional[threading.Thread] = None
         try:
             import json
             data = json.loads(self.path.read_bytes())
@@ -266,9 +247,8 @@ class DocumentState:
         except (OSError, ValueError):
             pass
 
-    def plan(self, job: Job, key: str) -> bool:
-        """Keep job's files from the previous output when they were made with this key (the linking
-        thread of start_links links them)."""
+    def keep(self, job: Job, key: str) -> bool:
+        """Keep job's files from the previous output when they were made with this key and are unchanged."""
         entry = self.previous.get(job.name)
         try:
             if not entry or entry[0] != key or not entry[1]:
@@ -276,38 +256,11 @@ class DocumentState:
             files = [(str(rel), str(digest), int(size)) for rel, digest, size in entry[1]]
         except (TypeError, ValueError, IndexError):
             return False
-        if not all(rel.startswith("crc/") and self.writer.vouches(rel, digest) for rel, digest, _ in files):
-            return False
-        self._queue.put((job, key, files))
+        if not all(rel.startswith("crc/") and self.writer.reuse(rel, digest, size) for rel, digest, size in files):
+            return False  # the files kept so far are written again with the others
+        self.written[job.name] = [rel for rel, _, _ in files]
+        self.kept += 1
         return True
-
-    def start_links(self) -> None:
-        """Start the thread that links planned files as they come: its system calls run while this process
-        computes the other documents' keys and the rest of the build."""
-        self._thread = threading.Thread(target=self._link_planned, name="dealdocs-links", daemon=True)
-        self._thread.start()
-
-    def _link_planned(self) -> None:
-        while (item := self._queue.get()) is not None:
-            job, key, files = item
-            try:
-                if all(self.writer.reuse(rel, digest, size) for rel, digest, size in files):
-                    self.written[job.name] = [rel for rel, _, _ in files]
-                    self.kept += 1
-                    continue
-            except BaseException as exc:  # noqa: BLE001 — raised again by join(), in the build's thread
-                self.error = self.error or exc
-            self.unlinked.append((job, key))  # the files linked so far are written again with the others
-
-    def join(self) -> list[tuple[Job, str]]:
-        """Wait for the links; return the planned jobs whose files could not all be linked (to render)."""
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
-        if self.error is not None:
-            raise self.error
-        return self.unlinked
 
     def save(self, keys: dict[str, str]) -> None:
         """Record this build's keys and files (best effort)."""
@@ -316,6 +269,12 @@ class DocumentState:
         jobs = {name: [keys[name], [[rel, hashes[rel], sizes[rel]] for rel in rels if rel in hashes]]
                 for name, rels in sorted(self.written.items()) if name in keys}
         store(self.path, json.dumps({"version": self.VERSION, "jobs": jobs}, separators=(",", ":")).encode())
+
+
+def listing_path(root: Any) -> Any:
+    """.dealdocs-cache/documents.json: the previous build's document files, by CRC (DocumentState)."""
+    from .documents import CACHE_DIR
+    return root / CACHE_DIR / "documents.json"
 
 
 def docx_hashes(project: Project, writer: Writer) -> dict[str, str]:
@@ -387,7 +346,7 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
             metrics = cached_metrics(project, as_of, use_cache, from_project)
     with measure("metrics"):
         findings = write_metrics(project, as_of, writer, metrics, use_cache)
-    found = extras_in(writer.base)
+    found = extras_in(writer)
     extras = Extras(found.files | frozenset(board_files(project)), found.metrics)
     with measure("site pages"):
         site_done = start_site(project, as_of, writer, {}, use_cache=use_cache, models=models, extras=extras,

@@ -12,7 +12,7 @@ import os
 import shutil
 import stat
 import threading
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -80,7 +80,7 @@ class Writer:
     trusted). The hash of every file is kept for the manifest.
     """
 
-    def __init__(self, base: Path, previous: Optional[Path] = None) -> None:
+    def __init__(self, base: Path, previous: Optional[Path] = None, prelinks: Any = None) -> None:
         self.base = base.resolve()
         self._base = str(self.base)
         self.count = 0
@@ -89,6 +89,52 @@ class Writer:
         self._folders: set[str] = set()
         self._lock = threading.Lock()  # results of worker processes are written from the pool's thread
         self._previous, self._previous_hashes, self._previous_mtime = _previous_output(previous)
+        self._prelinks = prelinks  # prelink.Prelinks: files already in base, until claimed
+        self._unclaimed: Optional[dict[str, int]] = None if prelinks is not None else {}
+
+    def _pending(self, rel: Optional[str] = None) -> dict[str, int]:
+        """The prelinked files not claimed yet, {path: size}; waits for the prelinks on first use
+        (unless rel is outside the folder they prepare)."""
+        if self._unclaimed is None:
+            if rel is not None and not rel.startswith(self._prelinks.prefix):
+                return {}
+            linked = self._prelinks.result()
+            self._unclaimed = {rel: size for rel, size in linked.items() if rel in self._previous_hashes}
+            for stray in linked.keys() - self._unclaimed.keys():  # not vouched by the manifest read here
+                os.unlink(f"{self._base}/{stray}")
+        return self._unclaimed
+
+    def claim(self, rel: str, digest: str, size: int) -> bool:
+        """Keep rel if a prelinked file holds exactly these bytes (by the previous manifest)."""
+        with self._lock:
+            return self._claim(rel, digest, size)
+
+    def _claim(self, rel: str, digest: str, size: int) -> bool:
+        pending = self._pending(rel)
+        if pending.get(rel) != size or self._previous_hashes.get(rel) != digest or rel in self.hashes:
+            return False
+        del pending[rel]
+        self._record(rel, digest, size)
+        return True
+
+    def drop_unclaimed(self) -> int:
+        """Delete the prelinked files this build did not claim, and the folders they leave empty; how many."""
+        with self._lock:
+            pending = self._pending()
+            folders = set()
+            for rel in pending:
+                os.unlink(f"{self._base}/{rel}")
+                folders.add(rel.rpartition("/")[0])
+            for folder in sorted(folders, key=len, reverse=True):  # a cold build has no empty folder
+                while folder and folder not in self._folders:
+                    try:
+                        os.rmdir(f"{self._base}/{folder}")
+                    except OSError:
+                        break  # not empty
+                    folder = folder.rpartition("/")[0]
+            count = len(pending)
+            pending.clear()
+            return count
 
     def has(self, rel: str) -> bool:
         """Whether rel was written in this build."""
@@ -100,8 +146,10 @@ class Writer:
             return Path(self._write(rel, data))
 
     def _write(self, rel: str, data: bytes) -> str:
-        target = self._target(rel)
         digest = sha256(data)
+        if self._claim(rel, digest, len(data)):
+            return f"{self._base}/{rel}"
+        target = self._target(rel)
         if not (self._previous_hashes.get(rel) == digest and self._link(rel, target, len(data))):
             with open(target, "xb") as fh:
                 fh.write(data)
@@ -117,6 +165,8 @@ class Writer:
         with self._lock:
             if self._previous_hashes.get(rel) != digest:
                 return False
+            if self._claim(rel, digest, size):
+                return True
             target = self._target(rel)
             if not self._link(rel, target, size):
                 return False
@@ -135,6 +185,10 @@ class Writer:
             os.makedirs(f"{self._base}/{folder}" if folder else self._base, exist_ok=True)
             self._folders.add(folder)
         target = f"{self._base}/{rel}"
+        pending = self._pending(rel)
+        if rel in pending:  # prelinked, but this build writes other bytes there
+            os.unlink(target)
+            del pending[rel]
         if rel in self.hashes:
             os.unlink(target)  # written twice: never write through a link into the previous output
             del self.hashes[rel]
@@ -436,6 +490,7 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
           progress: Optional[Progress] = None, jobs: Optional[int] = None, use_cache: bool = True) -> Result:
     """Check, then generate every output into out, atomically."""
     from .loader import FileIndex
+    from .prelink import Prelinks
     from .timing import measure
 
     out = out.absolute()
@@ -448,25 +503,55 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
         if files is not None:
             files.save()
         return Result(None, previous, 0, out, up_to_date=True)
-    site = _start_site(root, out, as_of, use_cache)
-    try:
-        return _build(root, out, as_of, strict, progress, jobs, use_cache, files, fingerprint, site)
-    finally:
+    with ExitStack() as held:
+        early = _early_staging(root, out, held) if use_cache else None
+        site = _start_site(root, out, as_of, use_cache)
         if site is not None:
-            site.close()
+            held.callback(site.close)
+        if early is not None:
+            prelinks = Prelinks.start(out, early)
+            if prelinks is not None:
+                held.callback(prelinks.close)
+            early = (early, prelinks)
+        return _build(root, out, as_of, strict, progress, jobs, use_cache, files, fingerprint, site, early)
+
+
+def _early_staging(root: Path, out: Path, held: ExitStack) -> Optional[Path]:
+    """Lock out and make its staging folder before the project loads, from the output the previous build
+    set aside when there is one (prelink.py); None when there is no previous output (a first build).
+
+    held ends the lock and deletes a staging folder left behind (a build that failed).
+    """
+    if not (out / "manifest.json").is_file():
+        return None
+    try:
+        check_output_dir(root, out)
+    except BuildError:
+        return None  # said again, and stopped at, when the build writes
+    held.enter_context(output_lock(out))
+    _recover(out)
+    staging = out.parent / f".{out.name}.staging"
+    held.callback(shutil.rmtree, staging, ignore_errors=True)  # gone by then after a swap
+    try:
+        os.rename(trash_path(out), staging)  # the prelinks make its files the previous output's
+    except OSError:
+        staging.mkdir()
+    return staging
 
 
 def _start_site(root: Path, out: Path, as_of: date, use_cache: bool) -> Any:
     """MkDocs loading in a child process while this one loads the project (None: build the site in-process).
 
-    The child also deletes the output the previous build set aside (trash_path), while it waits for the pages.
+    The child also deletes the output the previous build set aside (trash_path), while it waits for the
+    pages, unless this build made its staging folder of it.
     """
     from .site import SiteProcess
     return SiteProcess.start(root, as_of, use_cache, trash=trash_path(out))
 
 
 def _build(root: Path, out: Path, as_of: date, strict: bool, progress: Optional[Progress], jobs: Optional[int],
-           use_cache: bool, files: Any, fingerprint: str, site: Any) -> Result:
+           use_cache: bool, files: Any, fingerprint: str, site: Any,
+           early: Optional[tuple[Path, Any]] = None) -> Result:
     """build() once the output is known to be out of date."""
     gc.disable()  # loading makes hundreds of thousands of objects that all stay, and next to no garbage cycles
     try:
@@ -475,14 +560,18 @@ def _build(root: Path, out: Path, as_of: date, strict: bool, progress: Optional[
         gc.enable()
     gc.freeze()  # the loaded project lives to the end of the build: the collector need not scan it again
     try:
-        return _generate(root, out, as_of, strict, progress, jobs, use_cache, fingerprint, site, project)
+        return _generate(root, out, as_of, strict, progress, jobs, use_cache, fingerprint, site, project, early)
     finally:
         gc.unfreeze()
 
 
 def _generate(root: Path, out: Path, as_of: date, strict: bool, progress: Optional[Progress], jobs: Optional[int],
-              use_cache: bool, fingerprint: str, site: Any, project: Project) -> Result:
-    """Generate every output of a loaded project into a staging folder, then swap it in."""
+              use_cache: bool, fingerprint: str, site: Any, project: Project,
+              early: Optional[tuple[Path, Any]] = None) -> Result:
+    """Generate every output of a loaded project into a staging folder, then swap it in.
+
+    early: the staging folder made (and the output lock taken) before loading, and its prelinks.
+    """
     from . import outputs
     from .timing import measure
     result = Result(project, list(project.findings), out=out)
@@ -492,18 +581,22 @@ def _generate(root: Path, out: Path, as_of: date, strict: bool, progress: Option
     try:
         check_output_dir(root, out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        with output_lock(out):
-            _recover(out)
-            staging = out.parent / f".{out.name}.staging"
-            staging.mkdir()
+        with output_lock(out) if early is None else nullcontext():
+            if early is None:
+                _recover(out)
+                staging, prelinks = out.parent / f".{out.name}.staging", None
+                staging.mkdir()
+            else:
+                staging, prelinks = early
             try:
-                writer = Writer(staging, previous=out if use_cache else None)
+                writer = Writer(staging, previous=out if use_cache else None, prelinks=prelinks)
                 result.findings += outputs.generate(project, as_of, writer, progress=progress, jobs=jobs,
                                                    use_cache=use_cache, site=site)
                 if result.failed(strict):
                     shutil.rmtree(staging, ignore_errors=True)
                     return result
                 with measure("index+manifest"):
+                    writer.drop_unclaimed()
                     write_manifest(writer)
                 result.written = writer.count
                 with measure("swap"):

@@ -979,16 +979,14 @@ def _page_logs(cache: Any) -> Iterator[None]:
         build_log.removeFilter(hide)
 
 
-def extras_in(base: Path) -> Extras:
-    """Board and metrics outputs already written in the staging directory."""
-    files = frozenset(p.relative_to(base).as_posix() for sub in ("board", "metrics") if (base / sub).is_dir()
-                      for p in (base / sub).rglob("*") if p.is_file())
+def extras_in(writer: Any) -> Extras:
+    """Board and metrics outputs this build already wrote (the staging folder may hold others not claimed)."""
+    files = frozenset(rel for rel in writer.hashes if rel.startswith(("board/", "metrics/")))
     metrics = None
-    path = base / "metrics" / "metrics.json"
-    if path.is_file():
+    if writer.has("metrics/metrics.json"):
         try:
-            metrics = json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
+            metrics = json.loads((writer.base / "metrics" / "metrics.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
             log.warning("metrics/metrics.json does not parse: the metrics page shows the charts only")
     return Extras(files, metrics if isinstance(metrics, dict) else None)
 
@@ -1017,7 +1015,7 @@ def start_site(project: Any, as_of: date, writer: Any, hashes: dict[str, str], u
     from .cachefile import TextStore
     rows = _written_index(writer, project, hashes) if register else None
     memo = TextStore(project.root / ".dealdocs-cache" / PAGE_MEMO) if use_cache else None
-    found = extras if extras is not None else extras_in(writer.base)
+    found = extras if extras is not None else extras_in(writer)
     made: list[SitePages] = []
 
     def make() -> SitePages:
@@ -1062,6 +1060,8 @@ def _written_index(writer: Any, project: Any, hashes: dict[str, str]) -> list[di
     """The rows of crc/index.json as the build wrote them, else computed."""
     path = writer.base / "crc" / "index.json"
     try:
+        if not writer.has("crc/index.json"):
+            raise OSError("not written by this build")
         rows = json.loads(path.read_bytes())
         if isinstance(rows, list) and len(rows) == len(project.crcs):
             return rows

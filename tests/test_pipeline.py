@@ -337,7 +337,7 @@ def test_the_replaced_output_is_set_aside_then_deleted_by_the_next_build(scratch
 
 def test_a_kept_crc_whose_old_file_was_touched_is_rendered_again(scratch_project: Scratch, run_cli,
                                                                   tmp_path: Path) -> None:
-    """Kept files are linked by a thread; one that cannot be linked gets its CRC rendered, cache or not."""
+    """A kept file touched after its manifest is not reused: its CRC is rendered again, cache or not."""
     import time
     scratch_project.crc()
     out = tmp_path / "site"
