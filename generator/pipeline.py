@@ -546,7 +546,7 @@ def _start_site(root: Path, out: Path, as_of: date, use_cache: bool) -> Any:
     pages, unless this build made its staging folder of it.
     """
     from .site import SiteProcess
-    return SiteProcess.start(root, as_of, use_cache, trash=trash_path(out))
+    return SiteProcess.start(root, as_of, use_cache, trash=trash_path(out), previous=out if use_cache else None)
 
 
 def _build(root: Path, out: Path, as_of: date, strict: bool, progress: Optional[Progress], jobs: Optional[int],

@@ -20,6 +20,7 @@ import stat
 from pathlib import Path
 from typing import Any, Optional
 
+from .forks import release_signals, signals_held
 from .naming import safe_rel
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,8 @@ class Prelinks:
         process = context.Process(target=_prepare_child, args=(child, conn, out, staging),
                                   name="dealdocs-prelinks", daemon=True)
         try:
-            process.start()
+            with signals_held():
+                process.start()
         except OSError:
             return None
         child.close()
@@ -200,6 +202,7 @@ def _prepare_child(conn: Any, parent_end: Any, out: Path, staging: Path) -> None
     parent_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the build stops this process (close)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    release_signals()
     code = 1
     try:
         held = prepare(out.resolve(), staging.resolve())

@@ -37,6 +37,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Iterator, Optional
 
+from .forks import release_signals, signals_held
 from .cachefile import seal, store, unseal
 from .models import ERROR, WARNING, Finding
 from .pages import REGISTER_DATA, Extras, SitePages, site_pages
@@ -200,7 +201,7 @@ def _index_rows(project: Any, hashes: dict[str, str]) -> list[dict[str, Any]]:
 
 PAGE_CACHE = "site-pages"
 PAGE_MEMO = "page-texts.json"  # generated Markdown of opportunity and exemplary pages (pages.site_pages)
-_PAGE_MAGIC = b"DDP1"
+_PAGE_MAGIC = b"DPG2"
 _CACHE_FORMAT = "2"
 ENGINE = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2")
 _DIRTY_WARNING = "A 'dirty' build is being performed"
@@ -219,40 +220,60 @@ class CachedPage:
     anchor_links: Optional[dict[str, dict[str, str]]] = None  # target path → {anchor: link as written}
     tagged: bool = False
     digest: str = ""  # sha256 of html, for the output's manifest
+    size: int = 0  # len(html)
 
     def encode(self, key: str) -> bytes:
-        """Magic, sha256 of the payload, then the payload (key-stamped metadata, then the HTML)."""
+        """The sealed, key-stamped metadata (with the HTML's sha256 and size), its length first, then the HTML.
+
+        The metadata can be read and verified without the HTML: a page whose output file is kept from
+        the previous output is never read whole (PageStore.get).
+        """
         meta = {"key": key, "uri": self.uri, "search": self.search, "logs": self.logs, "lookups": self.lookups,
                 "anchors": self.anchors, "anchor_links": self.anchor_links, "tagged": self.tagged,
-                "digest": hashlib.sha256(self.html).hexdigest()}
-        head = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        return seal(_PAGE_MAGIC, len(head).to_bytes(8, "big") + head + self.html)
+                "digest": hashlib.sha256(self.html).hexdigest(), "size": len(self.html)}
+        head = seal(_PAGE_MAGIC, json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        return len(head).to_bytes(8, "big") + head + self.html
 
     @staticmethod
-    def decode(blob: bytes, key: str) -> Optional["CachedPage"]:
-        """The entry, or None when the blob is truncated, corrupted or filed under another key."""
-        payload = unseal(_PAGE_MAGIC, blob)
-        if payload is None or len(payload) < 8:
+    def decode(blob: bytes, key: str, with_html: bool = True) -> Optional["CachedPage"]:
+        """The entry, or None when the blob is truncated, corrupted or filed under another key.
+
+        Without with_html, blob may stop after the metadata and the entry's html is empty.
+        """
+        if len(blob) < 8:
+            return None
+        end = 8 + int.from_bytes(blob[:8], "big")
+        head = unseal(_PAGE_MAGIC, blob[8:end])
+        if head is None:
             return None
         try:
-            size = int.from_bytes(payload[:8], "big")
-            meta = json.loads(payload[8:8 + size])
-            if meta.pop("key") != key:
+            meta = json.loads(head)
+            if not isinstance(meta, dict) or meta.pop("key") != key:
                 return None
-            return CachedPage(html=payload[8 + size:], **meta)
+            entry = CachedPage(html=b"", **meta)
         except (ValueError, TypeError, KeyError):
             return None
+        if with_html:
+            entry.html = blob[end:]
+            if len(entry.html) != entry.size or hashlib.sha256(entry.html).hexdigest() != entry.digest:
+                return None
+        return entry
 
 
 class PageStore:
-    """Cached pages on disk, one file per key; best effort (a cache that cannot be written is skipped)."""
+    """Cached pages on disk, one file per key; best effort (a cache that cannot be written is skipped).
 
-    def __init__(self, root: Path) -> None:
+    previous: the previous output's manifest ({path: sha256}); a page whose output file it names with
+    the entry's hash is kept from that output, so its entry's HTML is neither read nor verified.
+    """
+
+    def __init__(self, root: Path, previous: Optional[dict[str, str]] = None) -> None:
         self.dir = root / ".dealdocs-cache" / PAGE_CACHE
+        self.previous = previous or {}
         self.used: set[str] = set()
         self.hits = 0
         self.stored = 0
-        self.ahead: dict[str, Optional[CachedPage]] = {}  # entries read ahead (preload), None if unusable
+        self.ahead: dict[str, Optional[CachedPage]] = {}  # entries' metadata read ahead (preload), None if unusable
 
     def preload(self, stop: Callable[[], bool]) -> None:
         """Read and verify the entries ahead while the site process waits for the pages, until stop() (best effort)."""
@@ -264,8 +285,7 @@ class PageStore:
                     for entry in os.scandir(folder.path):
                         key, dot, suffix = entry.name.partition(".")
                         if dot and suffix == "page" and key[:2] == folder.name and entry.is_file(follow_symlinks=False):
-                            with open(entry.path, "rb") as fh:
-                                self.ahead[key] = CachedPage.decode(fh.read(), key)
+                            self.ahead[key] = CachedPage.decode(_head(entry.path), key, with_html=False)
         except OSError:
             pass
 
@@ -273,29 +293,35 @@ class PageStore:
         """Where key's entry is filed."""
         return self.dir / key[:2] / f"{key}.page"
 
-    def get(self, key: str) -> Optional[CachedPage]:
-        """The verified entry for key, else None (a corrupted entry is deleted)."""
+    def get(self, key: str, dest: str = "") -> Optional[CachedPage]:
+        """The verified entry for key, else None (a corrupted entry is deleted).
+
+        Its HTML is verified too, unless the previous output holds it as dest (then it is not read).
+        """
         self.used.add(key)
         path = self._path(key)
-        if key in self.ahead:
-            entry = self.ahead.pop(key)
-        else:
-            try:
+        try:
+            entry = self.ahead.pop(key) if key in self.ahead else CachedPage.decode(_head(str(path)), key, False)
+            if entry is not None and self.previous.get(dest) != entry.digest:
                 entry = CachedPage.decode(path.read_bytes(), key)
-            except OSError:
-                return None
+        except OSError:
+            return None
         if entry is None:
             log.warning("ignoring a corrupted site cache entry %s", path.name)
             path.unlink(missing_ok=True)
         return entry
 
     def html(self, key: str) -> Optional[bytes]:
-        """The page HTML of an entry get() verified earlier in this build, verified again (None if it changed)."""
+        """The verified page HTML of an entry get() gave earlier in this build (None if it changed: deleted)."""
+        path = self._path(key)
         try:
-            entry = CachedPage.decode(self._path(key).read_bytes(), key)
+            entry = CachedPage.decode(path.read_bytes(), key)
         except OSError:
             return None
-        return entry.html if entry is not None else None
+        if entry is None:
+            path.unlink(missing_ok=True)
+            return None
+        return entry.html
 
     def put(self, key: str, entry: CachedPage) -> None:
         """Store entry under key, atomically."""
@@ -313,6 +339,20 @@ class PageStore:
                         os.unlink(entry.path)
         except OSError:
             pass
+
+
+def _head(path: str) -> bytes:
+    """The start of a page entry's file, up to the end of its metadata (CachedPage.encode)."""
+    with open(path, "rb") as fh:
+        blob = fh.read(16384)
+        if len(blob) >= 8:
+            end = 8 + int.from_bytes(blob[:8], "big")
+            if end > len(blob):
+                if end > 1 << 26:
+                    return b""  # no metadata is that long: a corrupted length
+                blob += fh.read(end - len(blob))
+            blob = blob[:end]
+    return blob
 
 
 def page_key(fingerprint: str, uri: str, source: bytes) -> str:
@@ -543,7 +583,7 @@ def _page_cache_plugin_class() -> type:
                 if f.src_uri in listing_uris:
                     continue  # a tags listing shows every page's tags: always rendered
                 key = self.keys[f.src_uri] = page_key(fingerprint, f.src_uri, sources[f.src_uri])
-                entry = self.store.get(key)
+                entry = self.store.get(key, f.dest_uri)
                 if entry is not None and entry.uri == f.src_uri and all(
                         present(p) == found for p, found in entry.lookups.items()):
                     self._replay(entry, f, config, files)
@@ -561,7 +601,7 @@ def _page_cache_plugin_class() -> type:
                 page.links_to_anchors = {files.get_file_from_path(p): v for p, v in entry.anchor_links.items()}
             for name, level, message in entry.logs:
                 logging.getLogger(name).log(level, "%s", message)
-            self.digests[file.src_uri] = (entry.digest, len(entry.html))  # checked with the entry's checksum
+            self.digests[file.src_uri] = (entry.digest, entry.size)  # checked with the entry's checksum
             entry.html = b""  # read again when written: 10,000 pages of HTML need not stay in memory
             self.hits[file.src_uri] = entry
             self.store.hits += 1
@@ -824,25 +864,30 @@ class SiteProcess:
     until close(). None from result() means the child is gone: the caller builds in-process instead.
     """
 
-    def __init__(self, root: Path, as_of: date, use_cache: bool, trash: Optional[Path] = None) -> None:
+    def __init__(self, root: Path, as_of: date, use_cache: bool, trash: Optional[Path] = None,
+                 previous: Optional[Path] = None) -> None:
         import multiprocessing
         self.tmp = tempfile.mkdtemp(prefix="dealdocs-site-")
         context = multiprocessing.get_context("fork")
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_site_child, args=(child, self.conn, root, as_of,
-                                                                 Path(self.tmp) / "site", use_cache, trash),
+                                                                 Path(self.tmp) / "site", use_cache, trash,
+                                                                 previous),
                                        daemon=True)
-        self.process.start()
+        with signals_held():
+            self.process.start()
         child.close()
         self._sender: Optional[Any] = None
         self._maker: Optional[Any] = None  # the process making the pages (submit_made)
         self._taken = False  # result() received the child's build: it is ending by itself
 
     @staticmethod
-    def start(root: Path, as_of: date, use_cache: bool, trash: Optional[Path] = None) -> Optional["SiteProcess"]:
+    def start(root: Path, as_of: date, use_cache: bool, trash: Optional[Path] = None,
+              previous: Optional[Path] = None) -> Optional["SiteProcess"]:
         """A started site process, or None where processes cannot be forked safely (then build in-process).
 
-        trash: a folder the child deletes while it waits for the pages (the output a previous build replaced).
+        trash: a folder the child deletes while it waits for the pages (the output a previous build replaced);
+        previous: the output being replaced (its manifest spares verifying the cached pages it holds).
         """
         import multiprocessing
         import threading
@@ -851,7 +896,7 @@ class SiteProcess:
         if threading.current_thread() is not threading.main_thread():
             return None  # `dealdocs serve` builds from its server's thread: no fork there
         try:
-            return SiteProcess(root, as_of, use_cache, trash)
+            return SiteProcess(root, as_of, use_cache, trash, previous)
         except OSError:
             return None
 
@@ -876,7 +921,8 @@ class SiteProcess:
         context = multiprocessing.get_context("fork")
         maker = context.Process(target=_make_pages, args=(self.conn, make, then), name="dealdocs-pages", daemon=True)
         try:
-            maker.start()
+            with signals_held():
+                maker.start()
         except OSError:
             return False
         self._maker = maker
@@ -926,6 +972,7 @@ def _make_pages(conn: Any, make: Callable[[], SitePages], then: Optional[Callabl
     import pickle
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the build stops this process (close)
+    release_signals()
     code = 1
     try:
         conn.send_bytes(pickle.dumps(make(), protocol=pickle.HIGHEST_PROTOCOL))
@@ -939,14 +986,17 @@ def _make_pages(conn: Any, make: Callable[[], SitePages], then: Optional[Callabl
 
 
 def _site_child(conn: Any, parent_end: Any, root: Path, as_of: date, site_dir: Path, use_cache: bool,
-                trash: Optional[Path]) -> None:
+                trash: Optional[Path], previous: Optional[Path] = None) -> None:
     """In the child: load MkDocs, delete trash, wait for the pages, build them, send the SiteBuild back."""
     import signal
     parent_end.close()  # inherited: without closing it, the pipe would never end if the parent were killed
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the child (close)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    release_signals()
     try:
-        with _Engine(root, as_of, site_dir, PageStore(root) if use_cache else None) as engine:
+        from .prelink import manifest_of
+        store = PageStore(root, manifest_of(previous)[0] if previous is not None else None) if use_cache else None
+        with _Engine(root, as_of, site_dir, store) as engine:
             import pickle
             import shutil
             if trash is not None:

@@ -13,6 +13,8 @@ import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Callable, Optional, Sequence
 
+from .forks import release_signals, signals_held
+
 log = logging.getLogger(__name__)
 
 Done = Callable[[int, Any], None]
@@ -88,7 +90,8 @@ class Workers:
         batch.remaining = len(indexes)
         for i in indexes:
             try:
-                future = pool.submit(fn, args[i])
+                with signals_held():  # the first submission forks the workers
+                    future = pool.submit(fn, args[i])
             except Exception:  # noqa: BLE001 — a pool broken meanwhile: wait() does the task here
                 with batch._done:
                     batch.remaining -= 1
@@ -104,7 +107,7 @@ class Workers:
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.count)
+            self._pool = ProcessPoolExecutor(max_workers=self.count, initializer=release_signals)
         return self._pool
 
     def close(self, cancel: bool = False) -> None:

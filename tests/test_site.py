@@ -1,6 +1,7 @@
 """The knowledge base built by `dealdocs build`: pages, links, search index, escaping, extras, serve."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -857,3 +858,21 @@ def test_rel_normalises_paths_like_normpath() -> None:
         assert pages._parts(path) == (() if norm == "." else tuple(norm.split("/"))), path
     assert pages.rel("opportunites/x.md", "crc/A-v1.0.html") == "../crc/A-v1.0.html"
     assert pages.rel("index.md", "./crc//A.html") == "crc/A.html"
+
+
+def test_a_page_entry_is_read_whole_only_when_its_output_file_is_not_kept(tmp_path: Path) -> None:
+    """The metadata is sealed apart from the HTML: a page the previous output holds with the entry's hash
+    is used without reading its HTML; any other page's HTML is verified, and a corrupted one refused."""
+    from generator.site import CachedPage, PageStore
+    html = b"<html>page</html>"
+    store = PageStore(tmp_path)
+    store.put("k" * 64, CachedPage("opportunites/x.md", html, search=[{"location": "x.html"}]))
+    path = store._path("k" * 64)
+    path.write_bytes(path.read_bytes()[:-5] + b"XXXXX")  # the HTML part corrupted, the metadata intact
+    digest = hashlib.sha256(html).hexdigest()
+    kept = PageStore(tmp_path, previous={"opportunites/x.html": digest})
+    entry = kept.get("k" * 64, "opportunites/x.html")
+    assert entry is not None and (entry.digest, entry.size, entry.html) == (digest, len(html), b"")
+    assert entry.search == [{"location": "x.html"}]
+    assert PageStore(tmp_path).get("k" * 64, "opportunites/x.html") is None  # not kept: read whole, refused
+    assert not path.exists()  # and deleted, so the page is rendered again
