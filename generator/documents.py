@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -116,6 +117,40 @@ def _render_safe(args: tuple[Job, TemplateSet]) -> tuple[str, dict[str, bytes], 
 # --- cache -----------------------------------------------------------------------
 
 
+_used: set[str] = set()  # the keys this build read, wrote or kept (Cache.keep), in any Cache
+
+
+def start_use() -> None:
+    """Forget which entries the previous build used (a build starts)."""
+    _used.clear()
+
+
+PRUNE_AFTER = 7 * 24 * 3600  # seconds: an entry this build did not use is deleted once this old
+
+
+def prune_unused(root: Path, now: Optional[float] = None) -> int:
+    """Delete the cache entries this build did not use and nobody wrote for a week; how many.
+
+    Otherwise every template, content or dealdocs change would add a generation of documents for
+    good. The week spares what a build can want without reading it (a board's unchanged pages,
+    documents of a branch built yesterday); what is deleted too soon is only rendered again.
+    """
+    import time
+    limit = (time.time() if now is None else now) - PRUNE_AFTER
+    removed = 0
+    try:
+        for folder in os.scandir(root / CACHE_DIR / "docs"):
+            if folder.is_dir(follow_symlinks=False):
+                for entry in os.scandir(folder.path):
+                    key, _, suffix = entry.name.partition(".")
+                    if suffix == "bin" and key not in _used and entry.stat(follow_symlinks=False).st_mtime < limit:
+                        os.unlink(entry.path)
+                        removed += 1
+    except OSError:
+        pass
+    return removed
+
+
 class Cache:
     """Rendered files by content key, verified by checksum before use."""
 
@@ -132,6 +167,7 @@ class Cache:
         """The cached files, or None when absent, corrupted or stale."""
         if not self.enabled:
             return None
+        _used.add(key)
         path = self._path(key)
         try:
             blob = path.read_bytes()
@@ -153,7 +189,12 @@ class Cache:
         """Store files under key (best effort: a cache that cannot be written is skipped)."""
         if not self.enabled:
             return
+        _used.add(key)
         store(self._path(key), _encode(files))
+
+    def keep(self, key: str) -> None:
+        """Note that key's entry is still wanted, though this build did not read it (its files were kept)."""
+        _used.add(key)
 
 
 def _encode(files: dict[str, bytes]) -> bytes:
@@ -207,6 +248,7 @@ def render_documents(jobs: list[Job], templates: TemplateSet, cache: Cache, work
         if keys_out is not None:
             keys_out[job.name] = key
         if reuse is not None and reuse(job, key):
+            cache.keep(key)
             continue
         cached = cache.get(key)
         if cached is not None:

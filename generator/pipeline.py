@@ -573,6 +573,7 @@ def _generate(root: Path, out: Path, as_of: date, strict: bool, progress: Option
     early: the staging folder made (and the output lock taken) before loading, and its prelinks.
     """
     from . import outputs
+    from .documents import prune_unused, start_use
     from .timing import measure
     result = Result(project, list(project.findings), out=out)
     if result.failed(strict):
@@ -590,6 +591,7 @@ def _generate(root: Path, out: Path, as_of: date, strict: bool, progress: Option
                 staging, prelinks = early
             try:
                 writer = Writer(staging, previous=out if use_cache else None, prelinks=prelinks)
+                start_use()
                 result.findings += outputs.generate(project, as_of, writer, progress=progress, jobs=jobs,
                                                    use_cache=use_cache, site=site)
                 if result.failed(strict):
@@ -601,6 +603,8 @@ def _generate(root: Path, out: Path, as_of: date, strict: bool, progress: Option
                 result.written = writer.count
                 with measure("swap"):
                     _swap(staging, out, keep_aside=site is not None and use_cache)
+                if use_cache:
+                    prune_unused(root)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise

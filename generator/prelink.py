@@ -203,6 +203,7 @@ def _prepare_child(conn: Any, parent_end: Any, out: Path, staging: Path) -> None
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the build stops this process (close)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     release_signals()
+    _lower_priority()
     code = 1
     try:
         held = prepare(out.resolve(), staging.resolve())
@@ -213,3 +214,11 @@ def _prepare_child(conn: Any, parent_end: Any, out: Path, staging: Path) -> None
     finally:
         conn.close()
         os._exit(code)
+
+
+def _lower_priority() -> None:
+    """Yield the processor to the build: this work has seconds of slack, the build's loading has none."""
+    try:
+        os.nice(10)
+    except OSError:
+        pass

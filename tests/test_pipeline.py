@@ -363,3 +363,33 @@ def test_fast_json_writers_match_or_parse_back() -> None:
     text = json_rows(rows)
     assert json.loads(text) == rows and text.count(b"\n") == len(rows) + 2
     assert json.loads(json_rows([])) == []
+
+
+def test_the_document_cache_forgets_what_builds_stopped_using(scratch_project: Scratch, run_cli,
+                                                              tmp_path: Path) -> None:
+    """An entry no build used for a week is deleted; a kept document's entry stays however old."""
+    import os
+    import time
+    path = scratch_project.crc()
+    out = tmp_path / "site"
+    cache = scratch_project.root / ".dealdocs-cache" / "docs"
+    assert build(scratch_project, run_cli, out) == 0
+    first = {p.name for p in cache.rglob("*.bin")}
+    weeks_ago = time.time() - 30 * 24 * 3600
+    for entry in cache.rglob("*.bin"):
+        os.utime(entry, (weeks_ago, weeks_ago))
+    assert build(scratch_project, run_cli, out, "--as-of", "2025-09-26") == 0  # the CRC's documents are kept
+    old = kept_names(scratch_project)
+    assert set(old) <= {p.name for p in cache.rglob("*.bin")}  # not read by that build, but still wanted
+    path.write_text(path.read_text(encoding="utf-8").replace("Qualifier le besoin", "Qualifier vite le besoin"),
+                    encoding="utf-8")
+    assert build(scratch_project, run_cli, out, "--as-of", "2025-09-26") == 0
+    now = {p.name for p in cache.rglob("*.bin")}
+    assert not set(old) & now  # the edited CRC's old documents: gone
+    assert set(kept_names(scratch_project)) <= now  # its new ones: cached
+
+
+def kept_names(scratch: Scratch) -> list[str]:
+    """The cache entry names of the CRC documents the last build recorded (documents.json)."""
+    listing = json.loads((scratch.root / ".dealdocs-cache" / "documents.json").read_text())
+    return [f"{entry[0]}.bin" for entry in listing["jobs"].values()]
