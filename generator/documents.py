@@ -126,19 +126,29 @@ def start_use() -> None:
 
 
 PRUNE_AFTER = 7 * 24 * 3600  # seconds: an entry this build did not use is deleted once this old
+PRUNE_EVERY = 24 * 3600  # seconds between two prunings (PRUNED's time)
+PRUNED = ".pruned"
 
 
 def prune_unused(root: Path, now: Optional[float] = None) -> int:
-    """Delete the cache entries this build did not use and nobody wrote for a week; how many.
+    """Delete the cache entries this build did not use and nobody wrote for a week, once a day; how many.
 
     Otherwise every template, content or dealdocs change would add a generation of documents for
     good. The week spares what a build can want without reading it (a board's unchanged pages,
     documents of a branch built yesterday); what is deleted too soon is only rendered again.
     """
     import time
-    limit = (time.time() if now is None else now) - PRUNE_AFTER
+    now = time.time() if now is None else now
+    stamp = root / CACHE_DIR / "docs" / PRUNED
+    try:
+        if now - stamp.stat().st_mtime < PRUNE_EVERY:
+            return 0  # listing every entry costs a stat each: once a day is enough
+    except OSError:
+        pass
+    limit = now - PRUNE_AFTER
     removed = 0
     try:
+        stamp.touch()
         for folder in os.scandir(root / CACHE_DIR / "docs"):
             if folder.is_dir(follow_symlinks=False):
                 for entry in os.scandir(folder.path):

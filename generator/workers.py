@@ -86,7 +86,7 @@ class Workers:
             for i in indexes:
                 on_done(i, fn(args[i]))
             return batch
-        pool = self._ensure_pool()
+        pool = self._ensure_pool(len(indexes))
         batch.remaining = len(indexes)
         for i in indexes:
             try:
@@ -105,9 +105,11 @@ class Workers:
         """Whether the worker processes exist (forked by an earlier submission)."""
         return self._pool is not None
 
-    def _ensure_pool(self) -> ProcessPoolExecutor:
+    def _ensure_pool(self, tasks: int) -> ProcessPoolExecutor:
+        """The pool, forked for the first tasks: no more processes than they need (each fork of a build
+        that holds 10,000 records costs copies of its memory pages), at most count."""
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.count, initializer=release_signals)
+            self._pool = ProcessPoolExecutor(max_workers=max(1, min(self.count, tasks)), initializer=release_signals)
         return self._pool
 
     def close(self, cancel: bool = False) -> None:

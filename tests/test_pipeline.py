@@ -378,11 +378,14 @@ def test_the_document_cache_forgets_what_builds_stopped_using(scratch_project: S
     weeks_ago = time.time() - 30 * 24 * 3600
     for entry in cache.rglob("*.bin"):
         os.utime(entry, (weeks_ago, weeks_ago))
+    pruned = cache / ".pruned"  # pruning runs once a day: as if the last one were yesterday
+    os.utime(pruned, (weeks_ago, weeks_ago))
     assert build(scratch_project, run_cli, out, "--as-of", "2025-09-26") == 0  # the CRC's documents are kept
     old = kept_names(scratch_project)
     assert set(old) <= {p.name for p in cache.rglob("*.bin")}  # not read by that build, but still wanted
     path.write_text(path.read_text(encoding="utf-8").replace("Qualifier le besoin", "Qualifier vite le besoin"),
                     encoding="utf-8")
+    os.utime(pruned, (weeks_ago, weeks_ago))
     assert build(scratch_project, run_cli, out, "--as-of", "2025-09-26") == 0
     now = {p.name for p in cache.rglob("*.bin")}
     assert not set(old) & now  # the edited CRC's old documents: gone

@@ -57,3 +57,17 @@ def test_a_task_whose_worker_died_is_redone_here() -> None:
     with Workers(2) as workers:
         workers.map(dies_in_a_worker, list(range(10)), seen.__setitem__).wait()
     assert seen == {i: i * i for i in range(10)}
+
+
+def test_the_pool_forks_no_more_processes_than_its_first_tasks_need() -> None:
+    """One document to render beside the site: one worker, not one per core (each fork copies pages)."""
+    pids: set[int] = set()
+    with Workers(4, threshold=1) as workers:
+        workers.map(_pid, [0], lambda i, r: pids.add(r)).wait()
+        workers.map(_pid, list(range(8)), lambda i, r: pids.add(r)).wait()
+        assert workers._pool is not None and workers._pool._max_workers == 1
+    assert len(pids) == 1 and PARENT not in pids
+
+
+def _pid(_: int) -> int:
+    return os.getpid()
