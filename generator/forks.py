@@ -28,3 +28,23 @@ def release_signals() -> None:
     """In a forked child: receive the signals its parent held while forking it."""
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
+
+
+@contextmanager
+def yielding(step: int) -> Iterator[None]:
+    """Lower this process's priority by step while the block runs (its children inherit it), then raise
+    it back where the system allows: the build's own work waits while its pages are made."""
+    import os
+    try:
+        before = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, 0, min(19, before + step))
+    except (OSError, AttributeError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, before)
+        except OSError:
+            pass  # only a privileged process may raise its priority again

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from collections import defaultdict
 from datetime import date
 from typing import Any, Callable, Optional
@@ -14,7 +15,8 @@ from .models import ERROR, CardDoc, CrcDoc, Finding
 from .pipeline import Progress, Writer, json_rows, sha256
 from .project import Project
 from .timing import measure
-from .documents import Cache, Job, render_documents, template_set
+from .forks import yielding
+from .documents import CACHE_DIR, Cache, Job, render_documents, template_set
 from .render.board import board_files, start_board
 from .workers import Workers, worker_count
 from .render.metrics_page import write_metrics
@@ -58,9 +60,10 @@ class ViewModels:
     build asks for the view models of the CRCs whose key changed, and of no other.
     """
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, score_memo: Any = None) -> None:
         from .rules import latest_by_opportunity
         self.project = project
+        self.score_memo = score_memo  # cachefile.TextStore of scores by record (a rebuild skips scoring)
         self.language = project.settings.language
         self.docs = sorted(project.crcs, key=lambda d: d.name)
         self.by_name = {doc.name: doc for doc in self.docs}
@@ -72,6 +75,7 @@ class ViewModels:
         self.titles = {c.key: c.title for c in board.columns} if board else {}
         self._contexts: dict[str, dict[str, Any]] = {}
         self._keys: dict[str, str] = {}
+        self._members: dict[str, bytes] = {}
         self._scores: dict[str, int] = {}
         self._salt = ""
 
@@ -104,7 +108,16 @@ class ViewModels:
         total = self._scores.get(name)
         if total is None:
             from .rules import score
-            total = self._scores[name] = score(self.by_name[name].crc, self.language).total
+            doc = self.by_name[name]
+            if self.score_memo is None:
+                total = score(doc.crc, self.language).total
+            else:  # by the record's file, dealdocs' code and the language (all in the salt)
+                key = f"{self.salt}|{record_digest(doc)}"
+                text = self.score_memo.text(key, lambda: str(score(doc.crc, self.language).total))
+                if text not in _SCORES:  # not a score: a cache file written by something else
+                    text = self.score_memo.used[key] = str(score(doc.crc, self.language).total)
+                total = int(text)
+            self._scores[name] = total
         return total
 
     def key(self, name: str) -> str:
@@ -112,15 +125,20 @@ class ViewModels:
         key = self._keys.get(name)
         if key is None:
             import hashlib
-            digest = hashlib.sha256(f"{self.salt}|{name}".encode("utf-8", "surrogatepass"))
-            lock = self.project.lock
-            for doc in self.chains[base_name(name)]:
-                card = self.card(doc)
-                entry = lock.get(doc.name)
-                digest.update("\0".join((doc.name, doc.source.path, record_digest(doc), entry.sha256 if entry else "-",
-                                         card_digest(card) if card else "-")).encode("utf-8", "surrogatepass"))
-            key = self._keys[name] = digest.hexdigest()
+            chain = self.chains[base_name(name)]
+            key = self._keys[name] = hashlib.sha256(
+                f"{self.salt}|{name}".encode("utf-8", "surrogatepass") + b"".join(map(self._member, chain))).hexdigest()
         return key
+
+    def _member(self, doc: CrcDoc) -> bytes:
+        """What one version adds to the key of each version of its chain (made once per version)."""
+        member = self._members.get(doc.name)
+        if member is None:
+            card, entry = self.card(doc), self.project.lock.get(doc.name)
+            member = self._members[doc.name] = "\0".join((
+                doc.name, doc.source.path, record_digest(doc), entry.sha256 if entry else "-",
+                card_digest(card) if card else "-")).encode("utf-8", "surrogatepass")
+        return member
 
     @property
     def salt(self) -> str:
@@ -143,6 +161,9 @@ class ViewModels:
     def items(self) -> list[tuple[CrcDoc, dict[str, Any]]]:
         """Every CRC with its view model, in name order (makes them all)."""
         return [(doc, self.context(doc.name)) for doc in self.docs]
+
+
+_SCORES = frozenset(str(n) for n in range(11))
 
 
 def record_digest(doc: CrcDoc) -> str:
@@ -336,12 +357,14 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     pool of worker processes. The register's data, which needs the Word files' hashes, is written last.
     """
     from .pages import Extras
-    from .site import extras_in, start_site, write_register
+    from .site import extras_in, start_site
     with measure("view models"):
-        models = ViewModels(project)  # one view model per CRC, made when needed, shared by every output
+        from .cachefile import TextStore
+        score_memo = TextStore(project.root / CACHE_DIR / "scores.json") if use_cache else None
+        models = ViewModels(project, score_memo)  # one view model per CRC, made when needed, shared by every output
     metrics = None
     if project.board is not None:
-        from .metrics import from_project, headline
+        from .metrics import from_project
         with measure("metrics"):
             metrics = cached_metrics(project, as_of, use_cache, from_project)
     with measure("metrics"):
@@ -351,6 +374,19 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
     with measure("site pages"):
         site_done = start_site(project, as_of, writer, {}, use_cache=use_cache, models=models, extras=extras,
                                register=False, engine=site)
+    with yielding(PAGES_FIRST) if site is not None else nullcontext():  # the pages wait for nothing else
+        return _render_rest(project, as_of, writer, progress, jobs, use_cache, models, metrics, site_done, findings)
+
+
+PAGES_FIRST = 10  # how much lower this process's priority is while a process makes the site's pages
+
+
+def _render_rest(project: Project, as_of: date, writer: Writer, progress: Optional[Progress], jobs: Optional[int],
+                 use_cache: bool, models: ViewModels, metrics: Optional[dict[str, Any]],
+                 site_done: Callable[[], list[Finding]], findings: list[Finding]) -> list[Finding]:
+    """generate() once the site's pages are under way: documents, board, CRM, index, then the site."""
+    from .metrics import headline
+    from .site import write_register
     scores = {doc.name: models.score(doc.name) for doc in models.docs}  # once the pages are under way
     with Workers(worker_count(jobs), threshold=1) as workers:  # even one document renders beside the site
         documents = start_documents(project, writer, workers, progress, use_cache, models)
@@ -362,6 +398,8 @@ def generate(project: Project, as_of: date, writer: Writer, progress: Optional[P
         with measure("index+manifest"):  # while the knowledge base may still be building
             rows = crc_index(project, docx_hashes(project, writer), scores)
             writer.write("crc/index.json", json_rows(rows))
+        if models.score_memo is not None:
+            models.score_memo.save()
         with measure("site"):
             findings += site_done()
         with measure("board (wait)"):

@@ -451,10 +451,16 @@ def _tracked_files(files: Any, sink: Any) -> Any:
     """The build's Files, recording every docs path a page looks up (its links) while it is processed."""
     from mkdocs.structure.files import Files
 
+    from pathlib import PurePath
+    uris: dict[str, str] = {}  # path as looked up → as MkDocs normalises it (PurePath: 10,000 lookups a build)
+
     class TrackedFiles(Files):
         def get_file_from_path(self, path: str) -> Any:
             """The file at path, noting the lookup against the page being processed."""
-            found = super().get_file_from_path(path)
+            uri = uris.get(path)
+            if uri is None:
+                uri = uris[path] = PurePath(path).as_posix()
+            found = self.src_uris.get(uri)
             page = getattr(sink.config, "_current_page", None)
             if page is not None:
                 sink.lookups.setdefault(page.file.src_uri, {})[path] = found is not None

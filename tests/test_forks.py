@@ -17,3 +17,11 @@ def test_a_signal_sent_while_forking_is_delivered_right_after() -> None:
         assert got == [signal.SIGTERM]
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_yielding_lowers_the_priority_for_the_block() -> None:
+    from generator.forks import yielding
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    with yielding(3):
+        assert os.getpriority(os.PRIO_PROCESS, 0) == min(19, before + 3)
+    assert os.getpriority(os.PRIO_PROCESS, 0) in (before, min(19, before + 3))  # raised back where allowed

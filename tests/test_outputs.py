@@ -91,3 +91,29 @@ def test_view_model_keys_follow_what_each_view_model_is_made_from(scratch_projec
     key = job_key(job, template_set(s.root))
     s.write("templates/crc.html.j2", "<p>{{ subject }}</p>")
     assert job_key(job, template_set(s.root)) != key
+
+
+def test_scores_are_memoised_by_record_and_taken_back_only_as_scores(scratch_project: Scratch,
+                                                                       tmp_path: Path) -> None:
+    """A rebuild takes each CRC's score from the memo of its record; a value that is no score is recomputed."""
+    from generator import rules
+    from generator.cachefile import TextStore
+    from generator.outputs import ViewModels
+    scratch_project.crc()
+    project = load_project(scratch_project.root, AS_OF)
+    path = tmp_path / "scores.json"
+    memo = TextStore(path)
+    models = ViewModels(project, memo)
+    name = models.docs[0].name
+    expected = rules.score(models.docs[0].crc, "fr").total
+    assert models.score(name) == expected
+    memo.save()
+
+    def planted(value: str) -> int:
+        again = TextStore(path)
+        (key,) = again.entries
+        again.entries[key] = value
+        return ViewModels(project, again).score(name)
+    other = "3" if expected != 3 else "4"
+    assert planted(other) == int(other)  # taken from the memo, not scored again
+    assert planted("99") == planted("x") == planted("") == expected
