@@ -92,12 +92,9 @@ class Writer:
         self._prelinks = prelinks  # prelink.Prelinks: files already in base, until claimed
         self._unclaimed: Optional[dict[str, int]] = None if prelinks is not None else {}
 
-    def _pending(self, rel: Optional[str] = None) -> dict[str, int]:
-        """The prelinked files not claimed yet, {path: size}; waits for the prelinks on first use
-        (unless rel is outside the folder they prepare)."""
+    def _pending(self) -> dict[str, int]:
+        """The prelinked files not claimed yet, {path: size} (waits for the prelinks on first use)."""
         if self._unclaimed is None:
-            if rel is not None and not rel.startswith(self._prelinks.prefix):
-                return {}
             linked = self._prelinks.result()
             self._unclaimed = {rel: size for rel, size in linked.items() if rel in self._previous_hashes}
             for stray in linked.keys() - self._unclaimed.keys():  # not vouched by the manifest read here
@@ -110,7 +107,7 @@ class Writer:
             return self._claim(rel, digest, size)
 
     def _claim(self, rel: str, digest: str, size: int) -> bool:
-        pending = self._pending(rel)
+        pending = self._pending()
         if pending.get(rel) != size or self._previous_hashes.get(rel) != digest or rel in self.hashes:
             return False
         del pending[rel]
@@ -185,7 +182,7 @@ class Writer:
             os.makedirs(f"{self._base}/{folder}" if folder else self._base, exist_ok=True)
             self._folders.add(folder)
         target = f"{self._base}/{rel}"
-        pending = self._pending(rel)
+        pending = self._pending()
         if rel in pending:  # prelinked, but this build writes other bytes there
             os.unlink(target)
             del pending[rel]
@@ -504,15 +501,15 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
             files.save()
         return Result(None, previous, 0, out, up_to_date=True)
     with ExitStack() as held:
-        early = _early_staging(root, out, held) if use_cache else None
+        staging = _early_staging(root, out, held) if use_cache else None
         site = _start_site(root, out, as_of, use_cache)
         if site is not None:
             held.callback(site.close)
-        if early is not None:
-            prelinks = Prelinks.start(out, early)
-            if prelinks is not None:
-                held.callback(prelinks.close)
-            early = (early, prelinks)
+        early = None
+        if staging is not None:
+            prelinks = Prelinks.start(out, staging)
+            held.callback(prelinks.close)
+            early = (staging, prelinks)
         return _build(root, out, as_of, strict, progress, jobs, use_cache, files, fingerprint, site, early)
 
 

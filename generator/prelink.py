@@ -29,32 +29,30 @@ log = logging.getLogger(__name__)
 class Prelinks:
     """A forked process making staging hold the previous output's files (see the module)."""
 
-    prefix = ""  # the folder of the files it prepares: all of them
-
-    def __init__(self, process: Any, conn: Any, staging: Path) -> None:
+    def __init__(self, process: Any, conn: Any, staging: Path, linked: Optional[dict[str, int]] = None) -> None:
         self.process, self.conn, self.staging = process, conn, staging
-        self._linked: Optional[dict[str, int]] = None
+        self._linked = linked
 
     @staticmethod
-    def start(out: Path, staging: Path) -> Optional["Prelinks"]:
-        """Start preparing staging from out (see the module); None where no process can be forked."""
+    def start(out: Path, staging: Path) -> "Prelinks":
+        """Start preparing staging from out (see the module); where no process can be forked, prepare
+        it here and now."""
         import multiprocessing
         import threading
-        if "fork" not in multiprocessing.get_all_start_methods():
-            return None
-        if threading.current_thread() is not threading.main_thread():
-            return None
-        context = multiprocessing.get_context("fork")
-        conn, child = context.Pipe(duplex=False)
-        process = context.Process(target=_prepare_child, args=(child, conn, out, staging),
-                                  name="dealdocs-prelinks", daemon=True)
-        try:
-            with signals_held():
-                process.start()
-        except OSError:
-            return None
-        child.close()
-        return Prelinks(process, conn, staging)
+        if "fork" in multiprocessing.get_all_start_methods() and threading.current_thread() is threading.main_thread():
+            context = multiprocessing.get_context("fork")
+            conn, child = context.Pipe(duplex=False)
+            process = context.Process(target=_prepare_child, args=(child, conn, out, staging),
+                                      name="dealdocs-prelinks", daemon=True)
+            try:
+                with signals_held():
+                    process.start()
+                child.close()
+                return Prelinks(process, conn, staging)
+            except OSError:
+                conn.close()
+                child.close()
+        return Prelinks(None, None, staging, prepare(out.resolve(), staging.resolve()))
 
     def result(self) -> dict[str, int]:
         """The previous output's files now in staging, as {relative path: size}; waits for the process.
@@ -77,6 +75,8 @@ class Prelinks:
 
     def close(self) -> None:
         """Stop the process if it still runs (an error, Ctrl-C)."""
+        if self.process is None:
+            return
         self.conn.close()
         if self.process.is_alive():
             self.process.kill()

@@ -94,3 +94,31 @@ def test_rebuilds_from_a_set_aside_output_equal_a_cold_build(scratch_project: Sc
     assert sorted(os.listdir(out)) == sorted(os.listdir(tmp_path / "cold"))
     assert not (tmp_path / ".site.staging").exists()
     shutil.rmtree(tmp_path / "cold")
+
+
+def test_a_build_that_cannot_fork_prepares_its_staging_folder_itself(scratch_project: Scratch, run_cli,
+                                                                      tmp_path: Path) -> None:
+    """From a thread (as `dealdocs serve` builds) no process is forked: the set-aside output is made the
+    previous one in the build's own process, and the rebuild is still that of a cold build."""
+    import threading
+    from datetime import date
+    from generator.pipeline import build
+    scratch_project.crc()
+    other = scratch_project.crc("beta.yaml", replace={"client: ACME SAS": "client: Beta SA",
+                                                      "client_code: ACME": "client_code: BETA",
+                                                      "OPP-2025-014": "OPP-2025-020"})
+    out = tmp_path / "site"
+    for as_of in (AS_OF, "2025-09-26"):
+        code, _, err = run_cli("build", "--root", str(scratch_project.root), "--out", str(out), "--as-of", as_of)
+        assert code == 0, err
+    assert (tmp_path / ".site.trash").is_dir()
+    other.unlink()
+    results = []
+    thread = threading.Thread(target=lambda: results.append(build(scratch_project.root, out, date(2025, 9, 27))))
+    thread.start()
+    thread.join()
+    assert results and not results[0].failed(False)
+    code, _, err = run_cli("build", "--root", str(scratch_project.root), "--out", str(tmp_path / "cold"),
+                           "--as-of", "2025-09-27", "--no-cache")
+    assert code == 0, err
+    assert tree(out) == tree(tmp_path / "cold")
