@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 
 class Prelinks:
-    """A forked process making staging hold the previous output's files (see the module)."""
+    """A forked process making staging hold the previous output's files (see the module), or what
+    the build's own process found doing it where none can be forked."""
 
     def __init__(self, process: Any, conn: Any, staging: Path, linked: Optional[dict[str, int]] = None) -> None:
         self.process, self.conn, self.staging = process, conn, staging

@@ -33,7 +33,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePath
 from types import ModuleType
 from typing import Any, Callable, Iterator, Optional
 
@@ -202,7 +202,7 @@ def _index_rows(project: Any, hashes: dict[str, str]) -> list[dict[str, Any]]:
 PAGE_CACHE = "site-pages"
 PAGE_MEMO = "page-texts.json"  # generated Markdown of opportunity and exemplary pages (pages.site_pages)
 _PAGE_MAGIC = b"DPG2"
-_CACHE_FORMAT = "2"
+_CACHE_FORMAT = "3"  # in every page key: a new entry layout never meets the old entries
 ENGINE = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2")
 _DIRTY_WARNING = "A 'dirty' build is being performed"
 
@@ -451,7 +451,6 @@ def _tracked_files(files: Any, sink: Any) -> Any:
     """The build's Files, recording every docs path a page looks up (its links) while it is processed."""
     from mkdocs.structure.files import Files
 
-    from pathlib import PurePath
     uris: dict[str, str] = {}  # path as looked up → as MkDocs normalises it (PurePath: 10,000 lookups a build)
 
     class TrackedFiles(Files):

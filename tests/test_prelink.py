@@ -122,3 +122,21 @@ def test_a_build_that_cannot_fork_prepares_its_staging_folder_itself(scratch_pro
                            "--as-of", "2025-09-27", "--no-cache")
     assert code == 0, err
     assert tree(out) == tree(tmp_path / "cold")
+
+
+def _dies_half_way(conn, parent_end, out, staging) -> None:
+    parent_end.close()
+    (staging / "half.html").write_text("linked before dying")
+    os._exit(3)
+
+
+def test_a_prelinks_process_that_dies_leaves_an_empty_staging_folder(tmp_path: Path, monkeypatch) -> None:
+    """What a failed process linked is unknown: the build starts from an empty folder and claims nothing."""
+    from generator import prelink
+    out = output(tmp_path / "out", {"a.html": b"a"})
+    (tmp_path / "staging").mkdir()
+    monkeypatch.setattr(prelink, "_prepare_child", _dies_half_way)
+    started = prelink.Prelinks.start(out, tmp_path / "staging")
+    assert started.result() == {}
+    assert list((tmp_path / "staging").iterdir()) == []
+    started.close()
