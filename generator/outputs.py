@@ -255,7 +255,7 @@ class DocumentState:
     VERSION = 1
 
     def __init__(self, root: Any, writer: Writer) -> None:
-        self.path = listing_path(root)
+        self.path = root / CACHE_DIR / "documents.json"
         self.writer = writer
         self.written: dict[str, list[str]] = {}
         self.kept = 0
@@ -290,12 +290,6 @@ class DocumentState:
         jobs = {name: [keys[name], [[rel, hashes[rel], sizes[rel]] for rel in rels if rel in hashes]]
                 for name, rels in sorted(self.written.items()) if name in keys}
         store(self.path, json.dumps({"version": self.VERSION, "jobs": jobs}, separators=(",", ":")).encode())
-
-
-def listing_path(root: Any) -> Any:
-    """.dealdocs-cache/documents.json: the previous build's document files, by CRC (DocumentState)."""
-    from .documents import CACHE_DIR
-    return root / CACHE_DIR / "documents.json"
 
 
 def docx_hashes(project: Project, writer: Writer) -> dict[str, str]:

@@ -101,12 +101,8 @@ class Writer:
                 os.unlink(f"{self._base}/{stray}")
         return self._unclaimed
 
-    def claim(self, rel: str, digest: str, size: int) -> bool:
-        """Keep rel if a prelinked file holds exactly these bytes (by the previous manifest)."""
-        with self._lock:
-            return self._claim(rel, digest, size)
-
     def _claim(self, rel: str, digest: str, size: int) -> bool:
+        """Keep rel if a prelinked file holds exactly these bytes (by the previous manifest)."""
         pending = self._pending()
         if pending.get(rel) != size or self._previous_hashes.get(rel) != digest or rel in self.hashes:
             return False
@@ -153,12 +149,9 @@ class Writer:
         self._record(rel, digest, len(data))
         return target
 
-    def vouches(self, rel: str, digest: str) -> bool:
-        """Whether the previous output's manifest names rel with this hash (reuse() may then link it)."""
-        return self._previous_hashes.get(rel) == digest
-
     def reuse(self, rel: str, digest: str, size: int) -> bool:
-        """Link the previous output's rel if it holds exactly these bytes (by its manifest); false otherwise."""
+        """Keep the previous output's rel if it holds exactly these bytes (by its manifest): claimed when
+        prelinked, else linked; false otherwise."""
         with self._lock:
             if self._previous_hashes.get(rel) != digest:
                 return False

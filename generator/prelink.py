@@ -7,8 +7,9 @@ hard links to the same files), and a forked process, while the build loads and v
 makes it hold exactly the previous output's files: a file whose hash did not change between the two
 manifests, and that nobody touched since, stays as it is (one lstat); any other file of the previous
 output is linked from it; anything else is deleted. Without a set-aside output it links every file.
-The build then *claims* the files it writes again with the same bytes (Writer.claim, no system call),
-and deletes the ones it did not claim before it writes its manifest (Writer.drop_unclaimed).
+The build then *claims* the files it writes again with the same bytes (Writer.write and Writer.reuse,
+no system call), and deletes the ones it did not claim before it writes its manifest
+(Writer.drop_unclaimed).
 """
 from __future__ import annotations
 
