@@ -205,17 +205,23 @@ class Writer:
 
 def _previous_output(out: Optional[Path]) -> tuple[Optional[Path], dict[str, str], int]:
     """The previous output, its manifest's hashes and the manifest's time (nothing when absent or unreadable)."""
-    if out is None:
+    found = read_manifest(out) if out is not None else None
+    if out is None or found is None:
         return None, {}, 0
+    return out.resolve(), found[0], found[1]
+
+
+def read_manifest(tree: Path) -> Optional[tuple[dict[str, str], int]]:
+    """An output's manifest.json ({path: sha256}) and its time in ns; None when absent or unreadable."""
+    path = tree / "manifest.json"
     try:
-        manifest = out / "manifest.json"
-        mtime = os.stat(manifest).st_mtime_ns
-        hashes = json.loads(manifest.read_bytes())
+        mtime = os.stat(path).st_mtime_ns
+        manifest = json.loads(path.read_bytes())
     except (OSError, ValueError):
-        return None, {}, 0
-    if not isinstance(hashes, dict) or not all(isinstance(v, str) for v in hashes.values()):
-        return None, {}, 0
-    return out.resolve(), hashes, mtime
+        return None
+    if not isinstance(manifest, dict) or not all(isinstance(v, str) for v in manifest.values()):
+        return None
+    return manifest, mtime
 
 
 def sha256(data: bytes) -> str:

@@ -13,7 +13,6 @@ no system call), and deletes the ones it did not claim before it writes its mani
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -23,6 +22,7 @@ from typing import Any, Optional
 
 from .forks import release_signals, signals_held
 from .naming import safe_rel
+from .pipeline import read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -111,27 +111,14 @@ def _remove(path: str) -> None:
         pass
 
 
-def manifest_of(tree: Path) -> tuple[dict[str, str], int]:
-    """A previous output's manifest.json ({path: sha256}) and its time; nothing when absent or unreadable."""
-    path = tree / "manifest.json"
-    try:
-        mtime = os.stat(path).st_mtime_ns
-        manifest = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return {}, 0
-    if not isinstance(manifest, dict) or not all(isinstance(v, str) for v in manifest.values()):
-        return {}, 0
-    return manifest, mtime
-
-
 def prepare(out: Path, staging: Path) -> dict[str, int]:
     """Make staging hold out's files (see the module); {path: size} of those it holds.
 
     A file is trusted only as its manifest describes it: same hash, a regular file, not modified after
     the manifest was written. staging's own manifest (an older output) says which of its files to keep.
     """
-    manifest, mtime = manifest_of(out)
-    kept_manifest, kept_mtime = manifest_of(staging)
+    manifest, mtime = read_manifest(out) or ({}, 0)
+    kept_manifest, kept_mtime = read_manifest(staging) or ({}, 0)
     source_base, target_base = str(out), str(staging)
     held: dict[str, int] = {}
     folders: set[str] = set()

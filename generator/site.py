@@ -999,8 +999,9 @@ def _site_child(conn: Any, parent_end: Any, root: Path, as_of: date, site_dir: P
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     release_signals()
     try:
-        from .prelink import manifest_of
-        store = PageStore(root, manifest_of(previous)[0] if previous is not None else None) if use_cache else None
+        from .pipeline import read_manifest
+        manifest = read_manifest(previous) if use_cache and previous is not None else None
+        store = PageStore(root, manifest[0] if manifest else None) if use_cache else None
         with _Engine(root, as_of, site_dir, store) as engine:
             import pickle
             import shutil
