@@ -485,6 +485,7 @@ def _write_stamp(root: Path, out: Path, fingerprint: str, findings: list[Finding
 def build(root: Path, out: Path, as_of: date, strict: bool = False,
           progress: Optional[Progress] = None, jobs: Optional[int] = None, use_cache: bool = True) -> Result:
     """Check, then generate every output into out, atomically."""
+    from .forks import signals_held
     from .loader import FileIndex
     from .prelink import Prelinks
     from .timing import measure
@@ -501,14 +502,15 @@ def build(root: Path, out: Path, as_of: date, strict: bool = False,
         return Result(None, previous, 0, out, up_to_date=True)
     with ExitStack() as held:
         staging = _early_staging(root, out, held) if use_cache else None
-        site = _start_site(root, out, as_of, use_cache)
-        if site is not None:
-            held.callback(site.close)
-        early = None
-        if staging is not None:
-            prelinks = Prelinks.start(out, staging)
-            held.callback(prelinks.close)
-            early = (staging, prelinks)
+        with signals_held():  # a SIGTERM between a fork and its clean-up's registration would orphan the child
+            site = _start_site(root, out, as_of, use_cache)
+            if site is not None:
+                held.callback(site.close)
+            early = None
+            if staging is not None:
+                prelinks = Prelinks.start(out, staging)
+                held.callback(prelinks.close)  # before staging's removal: it stops linking into it first
+                early = (staging, prelinks)
         return _build(root, out, as_of, strict, progress, jobs, use_cache, files, fingerprint, site, early)
 
 
