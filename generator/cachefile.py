@@ -84,10 +84,10 @@ class TextStore:
         if isinstance(data, dict) and all(type(v) is str for v in data.values()):
             self.entries = data
 
-    def text(self, key: str, make: "Callable[[], str]") -> str:
-        """The text stored under key, else make() (stored)."""
+    def text(self, key: str, make: "Callable[[], str]", accept: "Callable[[str], bool]" = lambda _: True) -> str:
+        """The text stored under key if accept() takes it, else make() (stored)."""
         found = self.entries.get(key)
-        if found is None:
+        if found is None or not accept(found):
             found = make()
         else:
             self.hits += 1

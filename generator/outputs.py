@@ -112,11 +112,9 @@ class ViewModels:
             if self.score_memo is None:
                 total = score(doc.crc, self.language).total
             else:  # by the record's file, dealdocs' code and the language (all in the salt)
-                key = f"{self.salt}|{record_digest(doc)}"
-                text = self.score_memo.text(key, lambda: str(score(doc.crc, self.language).total))
-                if text not in _SCORES:  # not a score: a cache file written by something else
-                    text = self.score_memo.used[key] = str(score(doc.crc, self.language).total)
-                total = int(text)
+                total = int(self.score_memo.text(f"{self.salt}|{record_digest(doc)}",
+                                                 lambda: str(score(doc.crc, self.language).total),
+                                                 accept=_SCORES.__contains__))  # never a text that is no score
             self._scores[name] = total
         return total
 
