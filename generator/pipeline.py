@@ -315,6 +315,11 @@ def _swap(staging: Path, out: Path, keep_aside: bool = False) -> None:
     _discard(old, out, keep_aside)
 
 
+def staging_path(out: Path) -> Path:
+    """Where a build writes its output before swapping it in."""
+    return out.parent / f".{out.name}.staging"
+
+
 def trash_path(out: Path) -> Path:
     """Where a build leaves the output it replaced, for the next build's site process to delete."""
     return out.parent / f".{out.name}.trash"
@@ -342,7 +347,7 @@ def _recover(out: Path) -> None:
         os.replace(old, out)
     elif old.exists():
         shutil.rmtree(old, ignore_errors=True)
-    staging = out.parent / f".{out.name}.staging"
+    staging = staging_path(out)
     if staging.exists():
         shutil.rmtree(staging)
 
@@ -528,7 +533,7 @@ def _early_staging(root: Path, out: Path, held: ExitStack) -> Optional[Path]:
         return None  # said again, and stopped at, when the build writes
     held.enter_context(output_lock(out))
     _recover(out)
-    staging = out.parent / f".{out.name}.staging"
+    staging = staging_path(out)
     held.callback(shutil.rmtree, staging, ignore_errors=True)  # gone by then after a swap
     try:
         os.rename(trash_path(out), staging)  # the prelinks make its files the previous output's
@@ -583,7 +588,7 @@ def _generate(root: Path, out: Path, as_of: date, strict: bool, progress: Option
         with output_lock(out) if early is None else nullcontext():
             if early is None:
                 _recover(out)
-                staging, prelinks = out.parent / f".{out.name}.staging", None
+                staging, prelinks = staging_path(out), None
                 staging.mkdir()
             else:
                 staging, prelinks = early
